@@ -1,0 +1,64 @@
+"""Putting the pieces together: a store, a way to run queries on it, and the canned queries."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from hubgraph.config import Settings
+from hubgraph.executor import Executor, InlineExecutor, WorkerPool
+from hubgraph.loader import LoadReport, load_sources
+from hubgraph.queries import QueryRegistry
+from hubgraph.service import QueryService
+from hubgraph.store import GraphStore, OxigraphStore, open_store
+
+log = logging.getLogger("hubgraph")
+
+
+def load_data(store: GraphStore, settings: Settings, paths: list[Path] | None = None) -> LoadReport:
+    """Load ``paths`` (default: all of ``data/``) with the ontology, in one go."""
+    return load_sources(
+        store,
+        paths if paths is not None else [settings.data_dir],
+        shapes=settings.ontology_dir / "shapes.ttl",
+        ontology_dir=settings.ontology_dir,
+    )
+
+
+def prepare_store(settings: Settings) -> None:
+    """Before serving an on-disk store: load ``data/`` into it when it is new and empty (or
+    when asked to), then close it so that the query workers can open it read-only."""
+    store = OxigraphStore(settings.store)
+    try:
+        interrupted = store.interrupted_load()
+        if interrupted:
+            log.warning("a bulk load into %s did not finish; reloading data/", settings.store)
+        if settings.load_on_start or interrupted or store.count() == 0:
+            report = load_data(store, settings)
+            log.info("loaded %d quads into %s", report.quad_count, settings.store)
+    finally:
+        store.close()
+
+
+def open_service(settings: Settings, *, serving: bool = False) -> QueryService:
+    """A query service over the configured store. ``serving`` runs queries in worker
+    processes (timeouts, crash isolation); otherwise they run inline, as the CLI does."""
+    registry = QueryRegistry(settings.queries_dir)
+    executor: Executor
+    store: GraphStore
+    if settings.is_memory:
+        store = OxigraphStore(None)
+        load_data(store, settings)
+        executor = InlineExecutor(store)
+    elif settings.is_remote:
+        store = open_store(settings.store)
+        executor = InlineExecutor(store)
+    elif not serving:
+        prepare_store(settings)
+        store = OxigraphStore(settings.store, read_only=True)
+        executor = InlineExecutor(store)
+    else:
+        prepare_store(settings)
+        store = OxigraphStore(settings.store, read_only=True)
+        executor = WorkerPool(settings.store, settings.workers)
+    return QueryService(settings, store, executor, registry)

@@ -1,0 +1,231 @@
+"""The query service: everything hubgraph answers, with no knowledge of HTTP.
+
+It checks SPARQL before the engine sees it, picks result formats, binds canned-query
+parameters, pages, and looks up entities. The HTTP layer and the CLI only translate.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import pyoxigraph as ox
+
+from hubgraph.config import Settings
+from hubgraph.errors import NotFound, ParameterError, PayloadTooLarge, QuerySyntaxError
+from hubgraph.executor import Executor, Job, Rows
+from hubgraph.formats import GRAPH_FORMATS, RESULT_FORMATS, Format, by_name, negotiate
+from hubgraph.queries import CannedQuery, QueryRegistry, bind, entity_id, parse_qid
+from hubgraph.scanner import QueryInfo, check_query
+from hubgraph.store import GraphStore
+from hubgraph.vocabulary import PREFIXES, WIKIDATA_ENTITY
+
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+
+
+@dataclass(frozen=True)
+class Streamed:
+    format: Format
+    chunks: Iterator[bytes]
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a canned query's rows."""
+
+    query: CannedQuery
+    variables: list[str]
+    rows: list[tuple[ox.NamedNode | ox.Literal | None, ...]]
+    offset: int
+    limit: int
+    truncated: bool
+    """True when more rows follow this page."""
+
+
+class QueryService:
+    def __init__(
+        self, settings: Settings, store: GraphStore, executor: Executor, registry: QueryRegistry
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.executor = executor
+        self.registry = registry
+        self._concepts = lru_cache(maxsize=64)(self._concept_choices)
+
+    # -- SPARQL --------------------------------------------------------------------------
+    def check(self, text: str) -> QueryInfo:
+        if len(text) > self.settings.max_query_length:
+            raise PayloadTooLarge(
+                f"the query is {len(text)} characters long; at most "
+                f"{self.settings.max_query_length} are allowed"
+            )
+        info = check_query(
+            text,
+            max_depth=self.settings.max_nesting_depth,
+            service_allowlist=self.settings.service_allowlist,
+            prefixes=PREFIXES,
+        )
+        if info.form == "UNKNOWN":
+            raise QuerySyntaxError("malformed query: expected SELECT, CONSTRUCT, DESCRIBE or ASK")
+        return info
+
+    def job(
+        self,
+        text: str,
+        info: QueryInfo,
+        *,
+        default_graphs: Sequence[str] = (),
+        named_graphs: Sequence[str] = (),
+        output: str = "",
+    ) -> Job:
+        names_dataset = bool(default_graphs or named_graphs)
+        return Job(
+            query=text,
+            # A query's own FROM, or the protocol's graph URIs, define the dataset; otherwise
+            # the default graph is the union of every source and the ontology.
+            union=not (names_dataset or info.names_dataset),
+            default_graph=list(default_graphs) if names_dataset else None,
+            named_graphs=list(named_graphs) if names_dataset else None,
+            prefixes=PREFIXES,
+            output=output,
+        )
+
+    def choose_format(self, info: QueryInfo, accept: str | None, name: str | None) -> Format:
+        available = GRAPH_FORMATS if info.returns_graph else RESULT_FORMATS
+        if name:
+            return by_name(name, available)
+        return negotiate(accept, available)
+
+    def sparql(
+        self,
+        text: str,
+        *,
+        accept: str | None = None,
+        format_name: str | None = None,
+        default_graphs: Sequence[str] = (),
+        named_graphs: Sequence[str] = (),
+    ) -> Streamed:
+        info = self.check(text)
+        fmt = self.choose_format(info, accept, format_name)
+        job = self.job(
+            text, info, default_graphs=default_graphs, named_graphs=named_graphs,
+            output=fmt.engine_name,
+        )  # fmt: skip
+        return Streamed(fmt, self.executor.stream(job, self.settings.query_timeout))
+
+    def select(self, text: str, *, limit: int | None = None) -> Rows:
+        info = self.check(text)
+        return self.executor.rows(
+            self.job(text, info) if limit is None else _with_limit(self.job(text, info), limit),
+            self.settings.query_timeout,
+        )
+
+    # -- canned queries ------------------------------------------------------------------
+    def canned(
+        self,
+        name: str,
+        params: Mapping[str, Sequence[str]],
+        *,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> Page:
+        query = self.registry.get(name)
+        size = self.settings.page_size if limit is None else limit
+        if not 1 <= size <= self.settings.max_page_size:
+            raise ParameterError(
+                f"limit must be between 1 and {self.settings.max_page_size}, not {size}", "limit"
+            )
+        if offset < 0:
+            raise ParameterError(f"offset must be 0 or more, not {offset}", "offset")
+        bound = bind(query, params, self.resolve_entity, self._concepts)
+        job = Job(
+            query=bound.text,
+            substitutions=dict(bound.substitutions),
+            prefixes=PREFIXES,
+            offset=offset,
+            limit=size,
+        )
+        result = self.executor.rows(job, self.settings.query_timeout)
+        return Page(query, result.variables, result.rows, offset, size, result.more)
+
+    def resolve_entity(self, value: str) -> ox.NamedNode | None:
+        """The hubgraph entity a QID, short id or IRI names, if the graph knows it."""
+        qid = parse_qid(value)
+        if qid is not None:
+            rows = self._select_terms(
+                "SELECT ?e WHERE { ?e owl:sameAs ?qid FILTER(isIRI(?e)) } ORDER BY ?e LIMIT 1",
+                {"qid": ox.NamedNode(WIKIDATA_ENTITY + qid)},
+            )
+            return rows[0][0] if rows else None  # type: ignore[return-value]
+        iri = entity_id(value)
+        if iri is None:
+            return None
+        node = ox.NamedNode(iri)
+        known = self._select_terms("SELECT ?e WHERE { ?e ?p ?o } LIMIT 1", {"e": node})
+        return node if known else None
+
+    def _concept_choices(self, scheme: str) -> Mapping[str, str]:
+        rows = self._select_terms(
+            "SELECT ?c ?label WHERE { ?c skos:inScheme ?scheme "
+            "OPTIONAL { ?c skos:prefLabel ?label } }",
+            {"scheme": ox.NamedNode(scheme)},
+        )
+        choices: dict[str, str] = {}
+        for concept, label in rows:
+            iri = concept.value  # type: ignore[union-attr]
+            choices[iri] = iri
+            choices[re.split(r"[/#]", iri)[-1].lower()] = iri
+            if label is not None:
+                choices[label.value.lower()] = iri
+        return choices
+
+    def concepts(self, scheme: str) -> list[tuple[str, str, str]]:
+        """(short name, IRI, label) of each concept of ``scheme``, for forms and docs."""
+        rows = self._select_terms(
+            "SELECT ?c ?label WHERE { ?c skos:inScheme ?scheme "
+            "OPTIONAL { ?c skos:prefLabel ?label FILTER(LANGMATCHES(LANG(?label), 'en')) } } "
+            "ORDER BY ?c",
+            {"scheme": ox.NamedNode(scheme)},
+        )
+        return [
+            (
+                re.split(r"[/#]", c.value)[-1],  # type: ignore[union-attr]
+                c.value,  # type: ignore[union-attr]
+                label.value if label is not None else "",
+            )
+            for c, label in rows
+        ]
+
+    def _select_terms(
+        self, text: str, substitutions: Mapping[str, ox.NamedNode | ox.Literal]
+    ) -> list[tuple[ox.NamedNode | ox.Literal | None, ...]]:
+        job = Job(query=text, substitutions=dict(substitutions), prefixes=PREFIXES)
+        return self.executor.rows(job, self.settings.query_timeout).rows  # type: ignore[return-value]
+
+    # -- entities ------------------------------------------------------------------------
+    def entity(self, value: str) -> dict[str, object]:
+        node = self.resolve_entity(value)
+        if node is None:
+            raise NotFound(f"no entity {value!r} in the graph")
+        outgoing = self._select_terms(
+            "SELECT ?p ?o ?oLabel WHERE { ?e ?p ?o "
+            "OPTIONAL { ?o rdfs:label ?oLabel FILTER(LANGMATCHES(LANG(?oLabel), 'en')) } } "
+            "ORDER BY ?p ?o",
+            {"e": node},
+        )
+        incoming = self._select_terms(
+            "SELECT ?s ?p ?sLabel WHERE { ?s ?p ?e "
+            "OPTIONAL { ?s rdfs:label ?sLabel FILTER(LANGMATCHES(LANG(?sLabel), 'en')) } } "
+            "ORDER BY ?p ?s",
+            {"e": node},
+        )
+        return {"iri": node.value, "outgoing": outgoing, "incoming": incoming}
+
+    def close(self) -> None:
+        self.executor.close()
+
+
+def _with_limit(job: Job, limit: int) -> Job:
+    return Job(**{**job.__dict__, "limit": limit})

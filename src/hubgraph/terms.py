@@ -1,0 +1,62 @@
+"""RDF terms as plain values, for JSON records, CSV cells and Python callers."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+
+import pyoxigraph as ox
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+INTEGERS = {
+    XSD + t
+    for t in (
+        "integer", "int", "long", "short", "byte", "nonNegativeInteger", "positiveInteger",
+        "nonPositiveInteger", "negativeInteger", "unsignedInt", "unsignedLong",
+        "unsignedShort", "unsignedByte",
+    )
+}  # fmt: skip
+FLOATS = {XSD + "decimal", XSD + "double", XSD + "float"}
+JsonValue = str | int | float | bool | None
+
+
+def plain_value(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None) -> JsonValue:
+    """A term as JSON has it: IRIs as strings, numbers and booleans as such, other literals
+    (dates included, which JSON lacks) as their lexical form."""
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        return term.value
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    if isinstance(term, ox.Literal):
+        datatype = term.datatype.value
+        try:
+            if datatype in INTEGERS:
+                return int(term.value)
+            if datatype in FLOATS:
+                return float(term.value)
+        except ValueError:
+            return term.value
+        if datatype == XSD + "boolean":
+            return term.value in {"true", "1"}
+        return term.value
+    return str(term)
+
+
+def records(
+    variables: Sequence[str], rows: Iterable[Sequence[ox.NamedNode | ox.Literal | None]]
+) -> list[dict[str, JsonValue]]:
+    return [{v: plain_value(t) for v, t in zip(variables, row, strict=True)} for row in rows]
+
+
+def csv_text(
+    variables: Sequence[str], rows: Iterable[Sequence[ox.NamedNode | ox.Literal | None]]
+) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(variables)
+    for row in rows:
+        writer.writerow("" if t is None else str(plain_value(t)) for t in row)
+    return out.getvalue()
