@@ -39,7 +39,6 @@ class Job:
     union: bool = True
     default_graph: list[str] | None = None
     named_graphs: list[str] | None = None
-    substitutions: dict[str, Term] = field(default_factory=dict)
     prefixes: dict[str, str] = field(default_factory=dict)
     output: str = ""
     """For streams: the pyoxigraph format name (JSON, CSV, TURTLE …)."""
@@ -75,7 +74,6 @@ def _run(store: GraphStore, job: Job) -> Any:
         union=job.union,
         default_graph=job.default_graph,
         named_graphs=job.named_graphs,
-        substitutions=job.substitutions,
         prefixes=job.prefixes,
     )
 

@@ -5,8 +5,8 @@ comments, so the file stays valid SPARQL) give its title, description and parame
 
     #+ param: NAME TYPE [required|optional] [list] [default=VALUE] -- description
 
-A parameter binds the variable ``?NAME`` as an RDF term — through the engine's substitutions
-for one value, through a trailing ``VALUES`` for a list — and is never pasted into query text.
+A parameter binds the variable ``?NAME`` as RDF terms in a ``VALUES`` block at the top of the
+WHERE clause; request values are never pasted into query text.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from hubgraph.errors import ConfigError, NotFound, ParameterError
+from hubgraph.scanner import where_clause_start
 from hubgraph.vocabulary import ID, WIKIDATA_ENTITY
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -87,7 +88,6 @@ class CannedQuery:
 @dataclass(frozen=True)
 class BoundQuery:
     text: str
-    substitutions: dict[str, ox.NamedNode | ox.Literal]
 
 
 def parse_parameter(line: str, where: str) -> Parameter:
@@ -256,8 +256,7 @@ def bind(
     for name in raw:
         if name not in RESERVED:
             query.parameter(name)
-    substitutions: dict[str, ox.NamedNode | ox.Literal] = {}
-    lists: dict[str, list[ox.NamedNode | ox.Literal]] = {}
+    bindings: dict[str, list[ox.NamedNode | ox.Literal]] = {}
     for param in query.parameters:
         values = [v for v in raw.get(param.name, []) if v != ""]
         if not values and param.default is not None:
@@ -274,26 +273,29 @@ def bind(
                 f"parameter {param.name!r} takes one value, not {len(values)}", param.name
             )
         terms = [convert_value(param, v, resolve_entity, concept_choices) for v in values]
-        if len(terms) == 1:
-            substitutions[param.name] = terms[0]
-        else:
-            lists[param.name] = list(dict.fromkeys(terms))
-    text = query.text
-    if lists:
-        names = list(lists)
-        rows = list(
-            itertools.islice(itertools.product(*lists.values()), MAX_VALUE_COMBINATIONS + 1)
+        bindings[param.name] = list(dict.fromkeys(terms))
+    return BoundQuery(bind_values(query.text, bindings))
+
+
+def bind_values(text: str, bindings: Mapping[str, Sequence[ox.NamedNode | ox.Literal]]) -> str:
+    """``text`` with an inline ``VALUES`` block at the top of its WHERE clause, which joins the
+    given terms with the whole query pattern. (The engine's own substitutions only accept
+    projected variables, and a trailing VALUES would join after any GROUP BY.)"""
+    if not bindings:
+        return text
+    names = list(bindings)
+    rows = list(itertools.islice(itertools.product(*bindings.values()), MAX_VALUE_COMBINATIONS + 1))
+    if len(rows) > MAX_VALUE_COMBINATIONS:
+        raise ParameterError(
+            f"the list parameters give over {MAX_VALUE_COMBINATIONS} combinations; "
+            "ask for fewer values"
         )
-        if len(rows) > MAX_VALUE_COMBINATIONS:
-            raise ParameterError(
-                f"the list parameters give over {MAX_VALUE_COMBINATIONS} combinations; "
-                "ask for fewer values"
-            )
-        head = " ".join(f"?{n}" for n in names)
-        body = " ".join("(" + " ".join(str(t) for t in row) + ")" for row in rows)
-        # Terms were built and checked above; str() gives their N-Triples form.
-        text = f"{text.rstrip()}\nVALUES ({head}) {{ {body} }}\n"
-    return BoundQuery(text, substitutions)
+    head = " ".join(f"?{n}" for n in names)
+    # Each term was built by convert_value (or by hubgraph itself), and str() writes it in its
+    # escaped N-Triples form: values are bound as terms, never spliced in as query text.
+    body = " ".join("(" + " ".join(str(t) for t in row) + ")" for row in rows)
+    at = where_clause_start(text)
+    return f"{text[:at]} VALUES ({head}) {{ {body} }} {text[at:]}"
 
 
 def entity_id(value: str) -> str | None:

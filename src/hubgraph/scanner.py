@@ -42,6 +42,7 @@ _TOKEN = re.compile(
 class Token:
     kind: str
     text: str
+    start: int = 0
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ def tokens(text: str) -> Iterator[Token]:
     for match in _TOKEN.finditer(text):
         kind = match.lastgroup or "other"
         if kind not in {"ws", "comment"}:
-            yield Token(kind, match.group())
+            yield Token(kind, match.group(), match.start())
 
 
 def scan(text: str, prefixes: Mapping[str, str] | None = None) -> QueryInfo:
@@ -97,6 +98,27 @@ def scan(text: str, prefixes: Mapping[str, str] | None = None) -> QueryInfo:
         elif upper == "SERVICE":
             services.append(_service_target(toks[i + 1 :], known_prefixes))
     return QueryInfo(form or "UNKNOWN", max_depth, names_dataset, tuple(services))
+
+
+def where_clause_start(text: str) -> int:
+    """The offset just inside the opening brace of the query's WHERE clause, where bindings
+    for the whole query pattern can go (the WHERE keyword is optional except in CONSTRUCT)."""
+    depth = 0
+    form = ""
+    for tok in tokens(text):
+        if tok.kind == "word" and depth == 0:
+            upper = tok.text.upper()
+            if not form and upper in QUERY_FORMS:
+                form = upper
+            elif upper == "WHERE":
+                form = "WHERE"
+        elif tok.kind == "open":
+            if tok.text == "{" and depth == 0 and form in {"WHERE", "SELECT", "ASK", "DESCRIBE"}:
+                return tok.start + 1
+            depth += 1
+        elif tok.kind == "close":
+            depth = max(0, depth - 1)
+    raise ValueError("the query has no WHERE clause")
 
 
 def _service_target(rest: list[Token], prefixes: Mapping[str, str]) -> str:

@@ -17,10 +17,11 @@ from hubgraph.config import Settings
 from hubgraph.errors import NotFound, ParameterError, PayloadTooLarge, QuerySyntaxError
 from hubgraph.executor import Executor, Job, Rows
 from hubgraph.formats import GRAPH_FORMATS, RESULT_FORMATS, Format, by_name, negotiate
-from hubgraph.queries import CannedQuery, QueryRegistry, bind, entity_id, parse_qid
+from hubgraph.queries import CannedQuery, QueryRegistry, bind, bind_values, entity_id, parse_qid
 from hubgraph.scanner import QueryInfo, check_query
 from hubgraph.store import GraphStore
-from hubgraph.vocabulary import PREFIXES, WIKIDATA_ENTITY
+from hubgraph.terms import plain_value, records
+from hubgraph.vocabulary import ID, PREFIXES, WIKIDATA_ENTITY, compact
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 
@@ -142,7 +143,6 @@ class QueryService:
         bound = bind(query, params, self.resolve_entity, self._concepts)
         job = Job(
             query=bound.text,
-            substitutions=dict(bound.substitutions),
             prefixes=PREFIXES,
             offset=offset,
             limit=size,
@@ -201,27 +201,57 @@ class QueryService:
     def _select_terms(
         self, text: str, substitutions: Mapping[str, ox.NamedNode | ox.Literal]
     ) -> list[tuple[ox.NamedNode | ox.Literal | None, ...]]:
-        job = Job(query=text, substitutions=dict(substitutions), prefixes=PREFIXES)
+        bound = bind_values(text, {k: [v] for k, v in substitutions.items()})
+        job = Job(query=bound, prefixes=PREFIXES)
         return self.executor.rows(job, self.settings.query_timeout).rows  # type: ignore[return-value]
 
     # -- entities ------------------------------------------------------------------------
     def entity(self, value: str) -> dict[str, object]:
+        """One entity as plain data: its IRI, QID, labels, types, every statement about it and
+        pointing at it, and — for actors — the ``actor`` canned query's facts with their quotes."""
         node = self.resolve_entity(value)
         if node is None:
             raise NotFound(f"no entity {value!r} in the graph")
-        outgoing = self._select_terms(
-            "SELECT ?p ?o ?oLabel WHERE { ?e ?p ?o "
-            "OPTIONAL { ?o rdfs:label ?oLabel FILTER(LANGMATCHES(LANG(?oLabel), 'en')) } } "
-            "ORDER BY ?p ?o",
+        facts = self._select_terms(
+            "SELECT ?direction ?p ?o ?oLabel WHERE { "
+            "{ ?e ?p ?o BIND('out' AS ?direction) } UNION { ?o ?p ?e BIND('in' AS ?direction) } "
+            "OPTIONAL { ?o rdfs:label|skos:prefLabel ?oLabel "
+            "FILTER(LANGMATCHES(LANG(?oLabel), 'en') || LANG(?oLabel) = '') } } "
+            "ORDER BY ?direction ?p ?o",
             {"e": node},
         )
-        incoming = self._select_terms(
-            "SELECT ?s ?p ?sLabel WHERE { ?s ?p ?e "
-            "OPTIONAL { ?s rdfs:label ?sLabel FILTER(LANGMATCHES(LANG(?sLabel), 'en')) } } "
-            "ORDER BY ?p ?s",
-            {"e": node},
-        )
-        return {"iri": node.value, "outgoing": outgoing, "incoming": incoming}
+        properties: dict[str, list[dict[str, object]]] = {}
+        referenced_by: dict[str, list[dict[str, object]]] = {}
+        seen: set[tuple[str, str, str]] = set()
+        for direction, p, o, label in facts:
+            key = (str(direction), str(p), str(o))
+            if key in seen:
+                continue
+            seen.add(key)
+            target = properties if plain_value(direction) == "out" else referenced_by
+            entry: dict[str, object] = {"value": plain_value(o)}
+            if isinstance(o, ox.Literal) and o.language:
+                entry["lang"] = o.language
+            if label is not None:
+                entry["label"] = plain_value(label)
+            target.setdefault(compact(p.value), []).append(entry)  # type: ignore[union-attr]
+        same_as = [str(v["value"]) for v in properties.get("owl:sameAs", [])]
+        qids = [q for q in (parse_qid(s) for s in same_as) if q]
+        labels = [v["value"] for v in properties.get("rdfs:label", [])]
+        out: dict[str, object] = {
+            "iri": node.value,
+            "id": node.value.removeprefix(ID) if node.value.startswith(ID) else None,
+            "label": labels[0] if labels else node.value.rsplit("/", 1)[-1],
+            "qid": qids[0] if qids else None,
+            "wikidata": f"https://www.wikidata.org/wiki/{qids[0]}" if qids else None,
+            "types": [v["value"] for v in properties.get("rdf:type", [])],
+            "properties": properties,
+            "referencedBy": referenced_by,
+        }
+        if "actor" in self.registry.queries:
+            page = self.canned("actor", {"actor": [node.value]}, limit=self.settings.max_page_size)
+            out["facts"] = records(page.variables, page.rows)
+        return out
 
     def close(self) -> None:
         self.executor.close()

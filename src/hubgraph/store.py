@@ -33,7 +33,6 @@ class GraphStore(Protocol):
         union: bool = True,
         default_graph: list[str] | None = None,
         named_graphs: list[str] | None = None,
-        substitutions: Mapping[str, Term] | None = None,
         prefixes: Mapping[str, str] | None = None,
         timeout: float | None = None,
     ) -> QueryResult:
@@ -116,18 +115,15 @@ class OxigraphStore:
         union: bool = True,
         default_graph: list[str] | None = None,
         named_graphs: list[str] | None = None,
-        substitutions: Mapping[str, Term] | None = None,
         prefixes: Mapping[str, str] | None = None,
         timeout: float | None = None,
     ) -> QueryResult:
         # The embedded engine cannot stop a running query: callers that need a timeout run it in
         # a worker process (see hubgraph.executor), so ``timeout`` is accepted and not used here.
-        subs = {ox.Variable(k): v for k, v in (substitutions or {}).items()}
         try:
             return self._store.query(  # type: ignore[no-any-return]
                 sparql,
                 prefixes=dict(prefixes or {}),
-                substitutions=subs or None,
                 **dataset_arguments(union, default_graph, named_graphs),  # type: ignore[arg-type]
             )
         except SyntaxError as exc:

@@ -60,3 +60,31 @@ def csv_text(
     for row in rows:
         writer.writerow("" if t is None else str(plain_value(t)) for t in row)
     return out.getvalue()
+
+
+def sparql_json_term(
+    term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple,
+) -> dict[str, object]:
+    """One binding as the SPARQL 1.1 Query Results JSON Format writes it."""
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        out: dict[str, object] = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype.value != XSD + "string":
+            out["datatype"] = term.datatype.value
+        return out
+    return {"type": "triple", "value": str(term)}
+
+
+def sparql_json(
+    variables: Sequence[str], rows: Iterable[Sequence[ox.NamedNode | ox.Literal | None]]
+) -> dict[str, object]:
+    bindings = [
+        {v: sparql_json_term(t) for v, t in zip(variables, row, strict=True) if t is not None}
+        for row in rows
+    ]
+    return {"head": {"vars": list(variables)}, "results": {"bindings": bindings}}

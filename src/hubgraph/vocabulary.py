@@ -33,3 +33,12 @@ PREFIXES: dict[str, str] = {
 
 def prefix_block() -> str:
     return "\n".join(f"PREFIX {p}: <{iri}>" for p, iri in PREFIXES.items())
+
+
+def compact(iri: str) -> str:
+    """``iri`` as prefix:local when a known prefix covers it (the longest one wins)."""
+    best = ""
+    for prefix, namespace in PREFIXES.items():
+        if iri.startswith(namespace) and len(namespace) > len(PREFIXES.get(best, "")):
+            best = prefix
+    return f"{best}:{iri.removeprefix(PREFIXES[best])}" if best else iri

@@ -1,0 +1,111 @@
+"""The app factory: ``create_app(settings)`` builds an app around its own query service."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from hubgraph import __version__
+from hubgraph.api import canned, describe, entities, sparql
+from hubgraph.api.responses import error_body, error_response
+from hubgraph.config import Settings
+from hubgraph.errors import HubgraphError, MethodNotAllowed
+from hubgraph.runtime import open_service
+from hubgraph.service import QueryService
+
+log = logging.getLogger("hubgraph.http")
+DESCRIPTION = """A knowledge graph of who committed to what, on which conditions, according to
+whom — stances, conditions and quotes from political news, linked to Wikidata.
+
+* `/sparql` — a read-only SPARQL 1.1 Protocol endpoint.
+* `/queries` — canned queries, one operation each below, JSON records or CSV.
+* `/entities/{id}` and `/entities/wikidata/{QID}` — one entity and the evidence behind it.
+* `/ontology`, `/void` — the vocabulary and a VoID description of the data.
+"""
+
+
+def create_app(settings: Settings, service: QueryService | None = None) -> FastAPI:
+    """An app over ``service`` (by default one opened from ``settings`` with worker
+    processes). The app owns the service it opened and closes it on shutdown."""
+    owned = service is None
+    service = service or open_service(settings, serving=True)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owned:
+            app.state.service.close()
+
+    app = FastAPI(
+        title="hubgraph",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.service = service
+    app.state.settings = settings
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=list(settings.cors_origins),
+        allow_methods=["GET", "POST"],
+        allow_headers=["*"],
+        expose_headers=["Link", "X-Hubgraph-Truncated"],
+    )
+
+    @app.middleware("http")
+    async def log_requests(request: Request, call_next):  # type: ignore[no-untyped-def]
+        started = time.perf_counter()
+        response: Response = await call_next(request)
+        log.info(
+            "%s %s %d %.1f ms",
+            request.method,
+            request.url.path,
+            response.status_code,
+            (time.perf_counter() - started) * 1000,
+        )
+        return response
+
+    @app.exception_handler(HubgraphError)
+    async def on_hubgraph_error(request: Request, exc: HubgraphError) -> JSONResponse:
+        headers = {"Allow": "GET, POST"} if isinstance(exc, MethodNotAllowed) else None
+        return error_response(exc, headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def on_invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = []
+        first = None
+        for err in exc.errors():
+            name = str(err.get("loc", ["", "?"])[-1])
+            first = first or name
+            problems.append(f"parameter {name!r}: {err.get('msg', 'invalid')}")
+        body = error_body(400, "bad-parameter", "; ".join(problems), parameter=first)
+        return JSONResponse(body, 400)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        codes = {404: "not-found", 405: "method-not-allowed"}
+        message = str(exc.detail) if exc.status_code != 404 else f"no such path {request.url.path}"
+        return JSONResponse(
+            error_body(exc.status_code, codes.get(exc.status_code, "error"), message),
+            exc.status_code,
+            headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(Exception)
+    async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s", request.url.path)
+        return JSONResponse(error_body(500, "internal-error", "an unexpected error occurred"), 500)
+
+    app.include_router(sparql.router)
+    app.include_router(canned.canned_router(service))
+    app.include_router(entities.router)
+    app.include_router(describe.router)
+    return app

@@ -1,0 +1,100 @@
+"""``/sparql``: the query operation of the SPARQL 1.1 Protocol, read-only."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from hubgraph.api.describe import service_description
+from hubgraph.api.responses import in_thread, read_body, service_of, streaming
+from hubgraph.errors import (
+    BadRequest,
+    MethodNotAllowed,
+    UnsupportedMediaType,
+    UpdateRefused,
+)
+
+router = APIRouter()
+READ_ONLY = "this endpoint is read-only: SPARQL updates are refused"
+QUERY_DOC = (
+    "SPARQL 1.1 Protocol query operation. Give the query as `query=` (GET or form POST) or as "
+    "an `application/sparql-query` body; `default-graph-uri` and `named-graph-uri` (repeatable) "
+    "set the dataset. Results are negotiated by `Accept` (SPARQL JSON, XML, CSV, TSV; Turtle, "
+    "N-Triples, N-Quads, TriG, RDF/XML, JSON-LD for graphs) or chosen with `?format=`. "
+    "Without a query, GET answers the SPARQL Service Description."
+)
+
+
+def _one(pairs: list[tuple[str, str]], name: str) -> str | None:
+    values = [v for k, v in pairs if k == name]
+    if len(values) > 1:
+        raise BadRequest(f"give one {name!r} parameter, not {len(values)}")
+    return values[0] if values else None
+
+
+async def _answer(request: Request, pairs: list[tuple[str, str]], query: str | None) -> Response:
+    if any(k == "update" for k, _ in pairs):
+        raise UpdateRefused(READ_ONLY)
+    service = service_of(request)
+    format_name = _one(pairs, "format")
+    if query is None:
+        if request.method == "GET":
+            return await in_thread(service_description, request, format_name)
+        raise BadRequest(
+            "missing 'query': send it as a form field or an application/sparql-query body"
+        )
+    if not query.strip():
+        raise BadRequest("the 'query' parameter is empty")
+    streamed = await in_thread(
+        service.sparql,
+        query,
+        accept=request.headers.get("accept"),
+        format_name=format_name,
+        default_graphs=[v for k, v in pairs if k == "default-graph-uri"],
+        named_graphs=[v for k, v in pairs if k == "named-graph-uri"],
+    )
+    return streaming(streamed)
+
+
+@router.get("/sparql", summary="SPARQL query (GET)", description=QUERY_DOC, tags=["SPARQL"])
+async def sparql_get(request: Request) -> Response:
+    pairs = parse_qsl(request.url.query, keep_blank_values=True)
+    return await _answer(request, pairs, _one(pairs, "query"))
+
+
+@router.post("/sparql", summary="SPARQL query (POST)", description=QUERY_DOC, tags=["SPARQL"])
+async def sparql_post(request: Request) -> Response:
+    service = service_of(request)
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    url_pairs = parse_qsl(request.url.query, keep_blank_values=True)
+    body = await read_body(request, service.settings.max_body_bytes)
+    if content_type == "application/x-www-form-urlencoded":
+        try:
+            form = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
+        except UnicodeDecodeError:
+            raise BadRequest("the form body is not UTF-8") from None
+        if _one(url_pairs, "query") is not None:
+            raise BadRequest("give the query in the form body or the URL, not both")
+        pairs = form + [(k, v) for k, v in url_pairs if k == "format"]
+        return await _answer(request, pairs, _one(form, "query"))
+    if content_type == "application/sparql-query":
+        if _one(url_pairs, "query") is not None:
+            raise BadRequest("a query in the body and another in the URL: send one")
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise BadRequest("the query body is not UTF-8") from None
+        return await _answer(request, url_pairs, text)
+    if content_type == "application/sparql-update":
+        raise UpdateRefused(READ_ONLY)
+    raise UnsupportedMediaType(
+        f"cannot read a {content_type or 'body without a content type'}: send "
+        "application/x-www-form-urlencoded or application/sparql-query"
+    )
+
+
+@router.api_route("/sparql", methods=["PUT", "DELETE", "PATCH"], include_in_schema=False)
+async def sparql_other(request: Request) -> Response:
+    raise MethodNotAllowed(f"{request.method} is not supported on /sparql; use GET or POST")
