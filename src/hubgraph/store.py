@@ -86,6 +86,21 @@ def read_generation(path: Path) -> int:
         return 0
 
 
+def open_read_only(path: Path, attempts: int = 40) -> ox.Store:
+    """Open ``path`` read-only. While a writer compacts, the files its manifest names can
+    vanish between reading the manifest and opening them; a moment later the open succeeds."""
+    for attempt in range(attempts):
+        try:
+            return ox.Store.read_only(str(path))
+        except (OSError, RuntimeError) as exc:
+            if not path.exists():
+                raise QueryFailed(f"there is no store at {path}") from None
+            if attempt == attempts - 1:
+                raise QueryFailed(f"cannot open the store at {path}: {exc}") from None
+            time.sleep(0.05)
+    raise AssertionError("unreachable")
+
+
 class OxigraphStore:
     """The embedded Oxigraph store: on disk at ``path``, or in memory when ``path`` is None."""
 
@@ -96,7 +111,7 @@ class OxigraphStore:
         if self.path is None:
             self._store = ox.Store()
         elif read_only:
-            self._store = ox.Store.read_only(str(self.path))
+            self._store = open_read_only(self.path)
         else:
             self.path.mkdir(parents=True, exist_ok=True)
             try:
@@ -202,7 +217,7 @@ class OxigraphStore:
             return
         generation = read_generation(self.path)
         if generation != self.generation:
-            self._store = ox.Store.read_only(str(self.path))
+            self._store = open_read_only(self.path)
             self.generation = generation
 
     def close(self) -> None:

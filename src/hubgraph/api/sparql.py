@@ -27,6 +27,14 @@ QUERY_DOC = (
 )
 
 
+def _pairs(text: str, where: str) -> list[tuple[str, str]]:
+    """``text`` as name–value pairs; percent-escapes must decode to UTF-8 (Protocol §2.1.4)."""
+    try:
+        return parse_qsl(text, keep_blank_values=True, errors="strict")
+    except UnicodeDecodeError:
+        raise BadRequest(f"the {where} is not UTF-8") from None
+
+
 def _one(pairs: list[tuple[str, str]], name: str) -> str | None:
     values = [v for k, v in pairs if k == name]
     if len(values) > 1:
@@ -60,7 +68,7 @@ async def _answer(request: Request, pairs: list[tuple[str, str]], query: str | N
 
 @router.get("/sparql", summary="SPARQL query (GET)", description=QUERY_DOC, tags=["SPARQL"])
 async def sparql_get(request: Request) -> Response:
-    pairs = parse_qsl(request.url.query, keep_blank_values=True)
+    pairs = _pairs(request.url.query, "query string")
     return await _answer(request, pairs, _one(pairs, "query"))
 
 
@@ -68,13 +76,14 @@ async def sparql_get(request: Request) -> Response:
 async def sparql_post(request: Request) -> Response:
     service = service_of(request)
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    url_pairs = parse_qsl(request.url.query, keep_blank_values=True)
+    url_pairs = _pairs(request.url.query, "query string")
     body = await read_body(request, service.settings.max_body_bytes)
     if content_type == "application/x-www-form-urlencoded":
         try:
-            form = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
+            text = body.decode("utf-8")
         except UnicodeDecodeError:
             raise BadRequest("the form body is not UTF-8") from None
+        form = _pairs(text, "form body")
         if _one(url_pairs, "query") is not None:
             raise BadRequest("give the query in the form body or the URL, not both")
         pairs = form + [(k, v) for k, v in url_pairs if k == "format"]

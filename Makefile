@@ -1,0 +1,52 @@
+# The README's commands. `make serve` sets up and serves the article's graph;
+# `make test` sets up and runs every check. Both start from a bare Python 3.11.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+
+.PHONY: serve test bench setup setup-test setup-bench browser lint clean
+
+serve: setup
+	$(BIN)/hubgraph serve
+
+test: setup-test
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy src
+	$(BIN)/pytest -q
+
+bench: setup-bench
+	$(BIN)/python bench/run.py
+
+setup: $(VENV)/.installed
+
+setup-test: $(VENV)/.installed-test browser
+
+setup-bench: $(VENV)/.installed-bench
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+$(VENV)/.installed-bench: $(VENV)/.installed bench/requirements.txt
+	$(BIN)/python -m pip install --quiet -r bench/requirements.txt
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	touch $@
+
+# The browser tests drive Debian's Chromium; nothing is downloaded at test time.
+browser:
+	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+
+lint:
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy src
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache
