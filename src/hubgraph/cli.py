@@ -14,8 +14,7 @@ from hubgraph.config import Settings
 from hubgraph.errors import HubgraphError
 from hubgraph.formats import GRAPH_FORMATS
 from hubgraph.loader import read_and_check
-from hubgraph.runtime import load_data, open_service
-from hubgraph.store import open_store
+from hubgraph.runtime import load_data, open_service, open_store
 from hubgraph.terms import csv_text, plain_value, records
 
 TABLE_WIDTH = 60
@@ -83,7 +82,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
     if settings.is_memory:
         raise HubgraphError("loading into 'memory' keeps nothing; name a store directory")
-    store = open_store(settings.store)
+    store = open_store(settings)
     try:
         report = load_data(store, settings, args.paths or None)
     finally:

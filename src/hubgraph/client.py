@@ -202,9 +202,7 @@ class Client:
             self.base_url = (base_url or "http://hubgraph.in-process").rstrip("/")
             transport: httpx.BaseTransport | None = _AppTransport(app)
         else:
-            self.base_url = (base_url or os.environ.get("HUBGRAPH_URL") or DEFAULT_URL).rstrip(
-                "/"
-            )
+            self.base_url = (base_url or os.environ.get("HUBGRAPH_URL") or DEFAULT_URL).rstrip("/")
             transport = None
         self.in_process_app = app
         self._http = httpx.Client(

@@ -34,6 +34,8 @@ class Settings:
     or an ``http(s)://`` SPARQL 1.1 query endpoint of a remote store."""
     update_endpoint: str | None = None
     """SPARQL 1.1 Update endpoint of a remote store (default: the query endpoint's ``/update``)."""
+    graph_store_endpoint: str | None = None
+    """Graph Store Protocol endpoint of a remote store (default: the query endpoint's /store)."""
     data_dir: Path = field(default_factory=lambda: _project_root() / "data")
     ontology_dir: Path = field(default_factory=lambda: _project_root() / "ontology")
     queries_dir: Path = field(default_factory=lambda: _project_root() / "queries")

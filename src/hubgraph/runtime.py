@@ -9,8 +9,9 @@ from hubgraph.config import Settings
 from hubgraph.executor import Executor, InlineExecutor, WorkerPool
 from hubgraph.loader import LoadReport, load_sources
 from hubgraph.queries import QueryRegistry
+from hubgraph.remote import RemoteExecutor, RemoteStore
 from hubgraph.service import QueryService
-from hubgraph.store import GraphStore, OxigraphStore, open_store
+from hubgraph.store import GraphStore, OxigraphStore
 
 log = logging.getLogger("hubgraph")
 
@@ -23,6 +24,20 @@ def load_data(store: GraphStore, settings: Settings, paths: list[Path] | None = 
         shapes=settings.ontology_dir / "shapes.ttl",
         ontology_dir=settings.ontology_dir,
     )
+
+
+def open_store(settings: Settings, *, read_only: bool = False) -> GraphStore:
+    """The configured store: in memory, on disk, or a remote SPARQL store."""
+    if settings.is_memory:
+        return OxigraphStore(None)
+    if settings.is_remote:
+        return RemoteStore(
+            settings.store,
+            update_endpoint=settings.update_endpoint,
+            graph_store_endpoint=settings.graph_store_endpoint,
+            timeout=settings.query_timeout,
+        )
+    return OxigraphStore(settings.store, read_only=read_only)
 
 
 def prepare_store(settings: Settings) -> None:
@@ -51,8 +66,11 @@ def open_service(settings: Settings, *, serving: bool = False) -> QueryService:
         load_data(store, settings)
         executor = InlineExecutor(store)
     elif settings.is_remote:
-        store = open_store(settings.store)
-        executor = InlineExecutor(store)
+        remote = open_store(settings)
+        assert isinstance(remote, RemoteStore)
+        if settings.load_on_start or not remote.graphs():
+            load_data(remote, settings)
+        store, executor = remote, RemoteExecutor(remote)
     elif not serving:
         prepare_store(settings)
         store = OxigraphStore(settings.store, read_only=True)

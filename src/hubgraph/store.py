@@ -224,13 +224,3 @@ class OxigraphStore:
         if self.path is not None and not self.read_only:
             self._store.flush()
         del self._store
-
-
-def open_store(location: str, *, read_only: bool = False) -> GraphStore:
-    if location == "memory":
-        return OxigraphStore(None)
-    if location.startswith(("http://", "https://")):
-        from hubgraph.remote import RemoteStore
-
-        return RemoteStore(location)
-    return OxigraphStore(location, read_only=read_only)

@@ -1,0 +1,494 @@
+"""The stance map: the country proposing a policy in the centre, every country holding a stance
+towards it around, each coloured by its position, with the kinds of the conditions it attaches on
+the edge between them and the quotes behind its stance in the drawing itself.
+
+Library code, no HTTP: :func:`stance_map` reads the graph through a query service,
+:func:`render_svg` draws a self-contained SVG (its own styles, no scripts), which a notebook can
+display and the web page embeds (clicking a country there shows its quotes and who voiced them).
+Every country is a ``<g class="hg-country">`` whose ``data-*`` attributes carry the stance:
+``data-label``, ``data-position`` (short name), ``data-position-label``, ``data-voiced-by``,
+``data-quotes`` and ``data-statements`` (JSON lists), ``data-conditions`` (JSON), and a
+``<title>`` with the same in words.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from html import escape
+
+import pyoxigraph as ox
+
+from hubgraph.queries import bind_values
+from hubgraph.service import QueryService
+from hubgraph.terms import plain_value
+from hubgraph.vocabulary import ID, WIKIDATA_ENTITY
+
+RETURN_HUBS = ID + "policy/uk-return-hubs"
+"""The policy the map shows unless told otherwise."""
+
+POSITION_ORDER = ("willing", "open-with-conditions", "approached-no-stance-known", "refuses")
+POSITION_COLOURS = {
+    "willing": "#1e7b3c",
+    "open-with-conditions": "#c77c02",
+    "approached-no-stance-known": "#6f7b8a",
+    "refuses": "#b8322a",
+}
+OTHER_COLOURS = ("#4b5fbf", "#8b3fa8", "#138a7e", "#9c6b3c")
+CONDITION_STYLES = {
+    # kind → (text colour, fill)
+    "precondition": ("#8a5200", "#fff3dc"),
+    "reciprocal-expectation": ("#1c5396", "#e6effb"),
+}
+OTHER_CONDITION_STYLE = ("#4a4f57", "#f0f1f3")
+
+STANCES_QUERY = """
+SELECT ?stance ?country ?countryLabel ?wikidata ?position ?positionLabel
+       ?voicedBy ?voicedByLabel ?reportedBy ?reportedByLabel ?date
+WHERE {
+  ?stance a hg:Stance ; hg:holder ?country ; hg:towards ?policy ; hg:position ?position .
+  ?country a hg:Country .
+  OPTIONAL { ?country rdfs:label ?countryLabel }
+  OPTIONAL { ?country owl:sameAs ?wikidata FILTER(STRSTARTS(STR(?wikidata), STR(wd:))) }
+  OPTIONAL { ?position skos:prefLabel ?positionLabel }
+  OPTIONAL { ?stance hg:voicedBy ?voicedBy OPTIONAL { ?voicedBy rdfs:label ?voicedByLabel } }
+  OPTIONAL { ?stance hg:basedOnClaim/hg:reportedBy ?reportedBy
+             OPTIONAL { ?reportedBy rdfs:label ?reportedByLabel } }
+  OPTIONAL { ?stance hg:date ?date }
+}
+ORDER BY ?countryLabel ?stance
+"""
+EVIDENCE_QUERY = """
+SELECT ?stance ?kind ?text ?speakerLabel ?line ?sourceLabel ?publisherLabel
+WHERE {
+  ?stance a hg:Stance ; hg:towards ?policy ; hg:derivedFrom ?evidence .
+  ?evidence hg:text ?text .
+  { ?evidence a hg:Quote BIND("quote" AS ?kind)
+    OPTIONAL { ?evidence hg:speaker/rdfs:label ?speakerLabel } }
+  UNION
+  { ?evidence a hg:SourceSentence BIND("statement" AS ?kind) }
+  OPTIONAL { ?evidence hg:lineNumber ?line }
+  OPTIONAL { ?evidence hg:inSource ?source
+             OPTIONAL { ?source rdfs:label ?sourceLabel }
+             OPTIONAL { ?source dcterms:publisher/rdfs:label ?publisherLabel } }
+}
+ORDER BY ?stance ?line ?text
+"""
+CONDITIONS_QUERY = """
+SELECT ?stance ?condition ?kind ?kindLabel ?text
+WHERE {
+  ?stance a hg:Stance ; hg:towards ?policy ; hg:hasCondition ?condition .
+  OPTIONAL { ?condition hg:conditionKind ?kind OPTIONAL { ?kind skos:prefLabel ?kindLabel } }
+  OPTIONAL { ?condition hg:text ?text }
+}
+ORDER BY ?stance ?kindLabel ?condition
+"""
+CENTRE_QUERY = """
+SELECT ?policyLabel ?centre ?centreLabel
+WHERE {
+  OPTIONAL { ?policy rdfs:label ?policyLabel }
+  OPTIONAL {
+    ?policy hg:proposedBy ?proposer .
+    { ?proposer a hg:Country BIND(?proposer AS ?centre) }
+    UNION
+    { ?proposer hg:bodyOf ?centre . ?centre a hg:Country }
+    OPTIONAL { ?centre rdfs:label ?centreLabel }
+  }
+}
+ORDER BY ?centre
+LIMIT 1
+"""
+POSITIONS_QUERY = """
+SELECT ?position ?label
+WHERE {
+  ?position skos:inScheme hg:StancePositionScheme .
+  OPTIONAL { ?position skos:prefLabel ?label }
+}
+ORDER BY ?position
+"""
+
+
+@dataclass(frozen=True)
+class Condition:
+    kind: str
+    """Short name of the condition kind (``precondition``, ``reciprocal-expectation``)."""
+    kind_label: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Evidence:
+    text: str
+    speaker: str | None = None
+    line: int | None = None
+
+
+@dataclass
+class CountryStance:
+    """One country on the map, with the stance(s) it holds towards the policy."""
+
+    entity: str
+    label: str
+    position: str
+    """Short name of the position (``willing``, ``refuses`` …)."""
+    position_label: str
+    qid: str | None = None
+    stances: list[str] = field(default_factory=list)
+    voiced_by: str | None = None
+    voiced_by_label: str | None = None
+    reported_by_label: str | None = None
+    date: str | None = None
+    quotes: list[Evidence] = field(default_factory=list)
+    statements: list[Evidence] = field(default_factory=list)
+    conditions: list[Condition] = field(default_factory=list)
+    source: str | None = None
+
+    @property
+    def id(self) -> str:
+        return self.entity.removeprefix(ID)
+
+
+@dataclass
+class StanceMap:
+    policy: str
+    policy_label: str
+    centre: str | None
+    centre_label: str
+    countries: list[CountryStance]
+    positions: list[tuple[str, str]]
+    """(short name, label) of every position of the scheme, in legend order."""
+
+    def colour(self, position: str) -> str:
+        if position in POSITION_COLOURS:
+            return POSITION_COLOURS[position]
+        others = [p for p, _ in self.positions if p not in POSITION_COLOURS]
+        index = others.index(position) if position in others else len(others)
+        return OTHER_COLOURS[index % len(OTHER_COLOURS)]
+
+
+def _short(iri: str) -> str:
+    return re.split(r"[/#]", iri)[-1]
+
+
+def _text(term: object) -> str | None:
+    value = plain_value(term)  # type: ignore[arg-type]
+    return None if value is None else str(value)
+
+
+def _select(service: QueryService, query: str, policy: str) -> list[dict[str, str | None]]:
+    rows = service.select(bind_values(query, {"policy": [ox.NamedNode(policy)]}))
+    return [{v: _text(t) for v, t in zip(rows.variables, row, strict=True)} for row in rows.rows]
+
+
+def _position_rank(position: str) -> int:
+    return POSITION_ORDER.index(position) if position in POSITION_ORDER else len(POSITION_ORDER)
+
+
+def stance_map(service: QueryService, policy: str = RETURN_HUBS) -> StanceMap:
+    """Everything the map draws, read from the graph."""
+    centre_rows = _select(service, CENTRE_QUERY, policy)
+    centre = centre_rows[0] if centre_rows else {}
+    countries: dict[str, CountryStance] = {}
+    by_stance: dict[str, CountryStance] = {}
+    for row in _select(service, STANCES_QUERY, policy):
+        stance, country = row["stance"] or "", row["country"] or ""
+        node = countries.get(country)
+        position = _short(row["position"] or "")
+        if node is None:
+            wikidata = row["wikidata"]
+            node = countries[country] = CountryStance(
+                entity=country,
+                label=row["countryLabel"] or _short(country),
+                position=position,
+                position_label=row["positionLabel"] or position,
+                qid=wikidata.removeprefix(WIKIDATA_ENTITY) if wikidata else None,
+            )
+        if stance not in node.stances:
+            node.stances.append(stance)
+            # A country with several stances is drawn with its latest one.
+            if len(node.stances) > 1 and (row["date"] or "") > (node.date or ""):
+                node.position = position
+                node.position_label = row["positionLabel"] or position
+                node.voiced_by = node.voiced_by_label = node.reported_by_label = None
+        if node.voiced_by is None and row["voicedBy"]:
+            node.voiced_by, node.voiced_by_label = row["voicedBy"], row["voicedByLabel"]
+        node.reported_by_label = node.reported_by_label or row["reportedByLabel"]
+        node.date = max(node.date or "", row["date"] or "") or None
+        by_stance[stance] = node
+    for row in _select(service, EVIDENCE_QUERY, policy):
+        evidence_node = by_stance.get(row["stance"] or "")
+        if evidence_node is None or not row["text"]:
+            continue
+        line = int(row["line"]) if row["line"] else None
+        item = Evidence(row["text"], row["speakerLabel"], line)
+        target = evidence_node.quotes if row["kind"] == "quote" else evidence_node.statements
+        if item.text not in {e.text for e in target}:
+            target.append(item)
+        if row["sourceLabel"] and not evidence_node.source:
+            evidence_node.source = row["sourceLabel"]
+    for row in _select(service, CONDITIONS_QUERY, policy):
+        condition_node = by_stance.get(row["stance"] or "")
+        if condition_node is None:
+            continue
+        kind = _short(row["kind"] or "") or "condition"
+        condition = Condition(kind, row["kindLabel"] or kind, row["text"] or "")
+        if condition not in condition_node.conditions:
+            condition_node.conditions.append(condition)
+    positions = [
+        (_short(r["position"] or ""), r["label"] or _short(r["position"] or ""))
+        for r in _select(service, POSITIONS_QUERY, policy)
+    ]
+    seen: set[str] = set()
+    positions = [p for p in positions if not (p[0] in seen or seen.add(p[0]))]  # type: ignore[func-returns-value]
+    for node in countries.values():
+        if node.position not in {p for p, _ in positions}:
+            positions.append((node.position, node.position_label))
+    positions.sort(key=lambda p: (_position_rank(p[0]), p[1]))
+    ordered = sorted(
+        (c for c in countries.values() if c.entity != centre.get("centre")),
+        key=lambda c: (_position_rank(c.position), c.label),
+    )
+    return StanceMap(
+        policy=policy,
+        policy_label=centre.get("policyLabel") or _short(policy),
+        centre=centre.get("centre"),
+        centre_label=centre.get("centreLabel") or "proposer unknown",
+        countries=ordered,
+        positions=positions,
+    )
+
+
+# -- drawing ---------------------------------------------------------------------------
+WIDTH, HEIGHT = 900, 640
+CENTRE_X, CENTRE_Y = WIDTH / 2, 322
+RADIUS_X, RADIUS_Y = 305, 200
+PILL_HEIGHT = 34
+STYLE = """
+.hg-map { font-family: system-ui, -apple-system, "Segoe UI", "DejaVu Sans", sans-serif; }
+.hg-map .hg-title { font-size: 19px; font-weight: 650; fill: #1b2333; }
+.hg-map .hg-subtitle { font-size: 12.5px; fill: #5a6473; }
+.hg-map .hg-edge { stroke-width: 2.6; fill: none; stroke-linecap: round; }
+.hg-map .hg-edge-unknown { stroke-dasharray: 7 6; }
+.hg-map .hg-pill-text { font-size: 14.5px; font-weight: 650; fill: #fff; }
+.hg-map .hg-position-text { font-size: 12.5px; font-weight: 650; }
+.hg-map .hg-voice-text { font-size: 11.5px; fill: #5a6473; }
+.hg-map .hg-position-text, .hg-map .hg-voice-text {
+  paint-order: stroke; stroke: #fff; stroke-width: 4px; stroke-linejoin: round; }
+.hg-map .hg-condition-text { font-size: 11.5px; font-weight: 600; }
+.hg-map .hg-legend-text { font-size: 12.5px; fill: #2b3340; }
+.hg-map .hg-legend-head { font-size: 12px; font-weight: 650; fill: #5a6473;
+  text-transform: uppercase; letter-spacing: .04em; }
+.hg-map .hg-country { cursor: pointer; }
+.hg-map .hg-country:hover .hg-pill, .hg-map .hg-country:focus .hg-pill,
+.hg-map .hg-country.hg-selected .hg-pill { stroke: #1b2333; stroke-width: 3; }
+.hg-map .hg-country:focus { outline: none; }
+"""
+
+
+def _text_width(text: str, size: float = 14.5, bold: bool = True) -> float:
+    """A fair estimate of ``text``'s width in a sans-serif font."""
+    per_char = 0.6 if bold else 0.55
+    return sum(size * (0.35 if c in " il.,'’:" else per_char) for c in text)
+
+
+def _attr(value: object) -> str:
+    return escape(str(value), quote=True)
+
+
+def _json_attr(value: object) -> str:
+    return _attr(json.dumps(value, ensure_ascii=False))
+
+
+def _title(node: CountryStance) -> str:
+    parts = [f"{node.label}: {node.position_label}"]
+    if node.voiced_by_label:
+        parts.append(f"voiced by {node.voiced_by_label}")
+    if node.reported_by_label:
+        parts.append(f"reported by {node.reported_by_label}")
+    text = " — ".join(parts) + "."
+    if node.quotes:
+        text += " " + " ".join(f"“{q.text}”" for q in node.quotes)
+    elif node.statements:
+        text += " " + " ".join(s.text for s in node.statements)
+    for condition in node.conditions:
+        text += f" [{condition.kind_label}: {condition.text}]"
+    return text
+
+
+def _pill(x: float, y: float, label: str, colour: str, css: str = "hg-pill") -> str:
+    width = max(_text_width(label) + 34, 96)
+    return (
+        f'<rect class="{css}" x="{x - width / 2:.1f}" y="{y - PILL_HEIGHT / 2:.1f}" '
+        f'width="{width:.1f}" height="{PILL_HEIGHT}" rx="{PILL_HEIGHT / 2}" fill="{colour}"/>'
+        f'<text class="hg-pill-text" x="{x:.1f}" y="{y + 5:.1f}" text-anchor="middle">'
+        f"{escape(label)}</text>"
+    )
+
+
+def _country(node: CountryStance, x: float, y: float, colour: str, above: bool = False) -> str:
+    voice = (
+        f"voiced by {node.voiced_by_label}"
+        if node.voiced_by_label
+        else f"reported by {node.reported_by_label}"
+        if node.reported_by_label
+        else ""
+    )
+    data = {
+        "entity": node.entity,
+        "id": node.id,
+        "label": node.label,
+        "qid": node.qid or "",
+        "position": node.position,
+        "position-label": node.position_label,
+        "voiced-by": node.voiced_by_label or "",
+        "voiced-by-entity": node.voiced_by or "",
+        "reported-by": node.reported_by_label or "",
+        "date": node.date or "",
+        "source": node.source or "",
+    }
+    attrs = " ".join(f'data-{k}="{_attr(v)}"' for k, v in data.items())
+    # The position and who voiced it go on the side away from the centre, clear of the edge.
+    first, second = (-43.0, -27.0) if above and voice else (-27.0, 0.0) if above else (33.0, 49.0)
+    quotes = [{"text": q.text, "speaker": q.speaker, "line": q.line} for q in node.quotes]
+    statements = [{"text": s.text, "line": s.line} for s in node.statements]
+    conditions = [{"kind": c.kind, "label": c.kind_label, "text": c.text} for c in node.conditions]
+    return (
+        f'<g class="hg-country" role="button" tabindex="0" {attrs} '
+        f'data-quotes="{_json_attr(quotes)}" data-statements="{_json_attr(statements)}" '
+        f'data-conditions="{_json_attr(conditions)}" '
+        f'aria-label="{_attr(node.label + ": " + node.position_label)}">'
+        f"<title>{escape(_title(node))}</title>"
+        + _pill(x, y, node.label, colour)
+        + f'<text class="hg-position-text" x="{x:.1f}" y="{y + first:.1f}" '
+        f'text-anchor="middle" fill="{colour}">{escape(node.position_label)}</text>'
+        + (
+            f'<text class="hg-voice-text" x="{x:.1f}" y="{y + second:.1f}" '
+            f'text-anchor="middle">{escape(voice)}</text>'
+            if voice
+            else ""
+        )
+        + "</g>"
+    )
+
+
+def _edge_labels(conditions: Sequence[Condition], x: float, y: float) -> str:
+    out = []
+    height = 21
+    top = y - len(conditions) * (height + 4) / 2
+    for i, condition in enumerate(conditions):
+        ink, fill = CONDITION_STYLES.get(condition.kind, OTHER_CONDITION_STYLE)
+        width = _text_width(condition.kind_label, 11.5) + 18
+        cy = top + i * (height + 4)
+        out.append(
+            f'<g class="hg-condition" data-kind="{_attr(condition.kind)}">'
+            f"<title>{escape(condition.kind_label)}: {escape(condition.text)}</title>"
+            f'<rect x="{x - width / 2:.1f}" y="{cy:.1f}" width="{width:.1f}" height="{height}" '
+            f'rx="5" fill="{fill}" stroke="{ink}" stroke-width="1"/>'
+            f'<text class="hg-condition-text" x="{x:.1f}" y="{cy + 14.5:.1f}" '
+            f'text-anchor="middle" fill="{ink}">{escape(condition.kind_label)}</text></g>'
+        )
+    return "".join(out)
+
+
+def _legend(data: StanceMap) -> str:
+    counts = {p: sum(1 for c in data.countries if c.position == p) for p, _ in data.positions}
+    out = [
+        f'<g class="hg-legend" transform="translate(28 {HEIGHT - 50})">'
+        '<text class="hg-legend-head" x="0" y="0">Position</text>'
+    ]
+    x = 150.0
+    for key, label in data.positions:
+        text = f"{label} ({counts.get(key, 0)})"
+        out.append(
+            f'<g class="hg-legend-item" data-position="{_attr(key)}">'
+            f'<circle cx="{x + 7:.1f}" cy="-4" r="7" fill="{data.colour(key)}"/>'
+            f'<text class="hg-legend-text" x="{x + 20:.1f}" y="0">{escape(text)}</text></g>'
+        )
+        x += _text_width(text, 12.5, bold=False) + 44
+    kinds: dict[str, str] = {}
+    for country in data.countries:
+        for condition in country.conditions:
+            kinds.setdefault(condition.kind, condition.kind_label)
+    if kinds:
+        out.append('<text class="hg-legend-head" x="0" y="28">Condition kind</text>')
+        x = 150.0
+        for kind, label in kinds.items():
+            ink, fill = CONDITION_STYLES.get(kind, OTHER_CONDITION_STYLE)
+            width = _text_width(label, 11.5) + 18
+            out.append(
+                f'<rect x="{x:.1f}" y="13" width="{width:.1f}" height="21" rx="5" '
+                f'fill="{fill}" stroke="{ink}"/><text class="hg-condition-text" '
+                f'x="{x + width / 2:.1f}" y="27.5" text-anchor="middle" fill="{ink}">'
+                f"{escape(label)}</text>"
+            )
+            x += width + 12
+        out.append(
+            f'<text class="hg-legend-text" x="{x + 4:.1f}" y="28">'
+            "on the edge: what the country attaches to its stance</text>"
+        )
+    out.append("</g>")
+    return "".join(out)
+
+
+def render_svg(data: StanceMap) -> str:
+    """The map as a standalone SVG document."""
+    n = len(data.countries)
+    placed = []
+    for i, node in enumerate(data.countries):
+        angle = -math.pi / 2 + 2 * math.pi * i / max(n, 1)
+        placed.append(
+            (node, CENTRE_X + RADIUS_X * math.cos(angle), CENTRE_Y + RADIUS_Y * math.sin(angle))
+        )
+    edges, labels, nodes = [], [], []
+    for node, x, y in placed:
+        colour = data.colour(node.position)
+        dashed = " hg-edge-unknown" if node.position == "approached-no-stance-known" else ""
+        edges.append(
+            f'<line class="hg-edge{dashed}" data-country="{_attr(node.label)}" '
+            f'x1="{CENTRE_X:.1f}" y1="{CENTRE_Y:.1f}" x2="{x:.1f}" y2="{y:.1f}" '
+            f'stroke="{colour}"/>'
+        )
+        if node.conditions:
+            labels.append(_edge_labels(node.conditions, (CENTRE_X + x) / 2, (CENTRE_Y + y) / 2))
+        nodes.append(_country(node, x, y, colour, above=y < CENTRE_Y - RADIUS_Y * 0.8))
+    centre = (
+        f'<g class="hg-centre" data-entity="{_attr(data.centre or "")}" '
+        f'data-label="{_attr(data.centre_label)}">'
+        f"<title>{escape(data.centre_label)}: proposes the {escape(data.policy_label)}</title>"
+        + _pill(CENTRE_X, CENTRE_Y, data.centre_label, "#1b2a4a", "hg-centre-pill")
+        + f'<text class="hg-voice-text" x="{CENTRE_X:.1f}" y="{CENTRE_Y + 33:.1f}" '
+        f'text-anchor="middle">proposes the {escape(data.policy_label)}</text></g>'
+    )
+    empty = (
+        ""
+        if n
+        else f'<text class="hg-subtitle" x="{CENTRE_X}" y="{CENTRE_Y + 80}" '
+        'text-anchor="middle">No country in the graph holds a stance on this policy.</text>'
+    )
+    title = f"Stances on the {data.policy_label}"
+    subtitle = (
+        f"{n} {'country' if n == 1 else 'countries'} around {data.centre_label} · "
+        "coloured by position · hover or select a country for the quotes behind its stance"
+    )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="hg-map" viewBox="0 0 {WIDTH} {HEIGHT}" '
+        f'width="{WIDTH}" height="{HEIGHT}" role="img" '
+        f'aria-label="{_attr(title)}" data-policy="{_attr(data.policy)}">'
+        f"<title>{escape(title)}</title><style>{STYLE}</style>"
+        f'<rect width="{WIDTH}" height="{HEIGHT}" fill="#ffffff"/>'
+        f'<text class="hg-title" x="28" y="36">{escape(title)}</text>'
+        f'<text class="hg-subtitle" x="28" y="56">{escape(subtitle)}</text>'
+        f'<g class="hg-edges">{"".join(edges)}</g>'
+        f'<g class="hg-edge-labels">{"".join(labels)}</g>'
+        f"{centre}"
+        f'<g class="hg-countries">{"".join(nodes)}</g>'
+        f"{empty}{_legend(data)}</svg>"
+    )
+
+
+def stance_map_svg(service: QueryService, policy: str = RETURN_HUBS) -> str:
+    """The stance map of ``policy`` as SVG text."""
+    return render_svg(stance_map(service, policy))
