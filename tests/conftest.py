@@ -47,10 +47,43 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+class OxigraphServer:
+    """The Rust Oxigraph server (PyPI package ``oxigraph``), a remote store on loopback."""
+
+    def __init__(self, location: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/query"
+        self.process = subprocess.Popen(
+            [str(Path(sys.executable).with_name("oxigraph")), "serve", "--location", str(location),
+             "--bind", f"127.0.0.1:{self.port}",
+             # Longer than hubgraph's own timeout, which is the one under test.
+             "--timeout-s", str(int(SERVER_TIMEOUT * 4))],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                httpx.get(self.url, params={"query": "ASK {}"}, timeout=2)
+                return
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        raise RuntimeError("oxigraph serve did not start")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
 class LiveServer:
     """``hubgraph serve`` in its own process, as a user would start it."""
 
-    def __init__(self, store: Path, extra_env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        store: Path | str,
+        extra_env: dict[str, str] | None = None,
+        log_dir: Path | None = None,
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {
@@ -61,7 +94,8 @@ class LiveServer:
             "HUBGRAPH_SERVICE_ALLOWLIST": "",
             **(extra_env or {}),
         }
-        self.log = store.parent / "server.log"
+        self.backend = "embedded"
+        self.log = (log_dir or Path(store).parent) / "server.log"
         self.process = subprocess.Popen(
             [sys.executable, "-m", "hubgraph.cli", "serve", "--port", str(self.port)],
             env=env,
@@ -92,11 +126,26 @@ class LiveServer:
             self.process.kill()
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    live = LiveServer(tmp_path_factory.mktemp("server") / "store")
-    yield live
-    live.stop()
+@pytest.fixture(scope="session", params=["embedded", "remote"])
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    """The API suite runs twice: over the embedded store, and over a real Oxigraph server."""
+    folder = tmp_path_factory.mktemp(f"server-{request.param}")
+    if request.param == "embedded":
+        live = LiveServer(folder / "store")
+        live.backend = "embedded"
+        yield live
+        live.stop()
+        return
+    oxigraph = OxigraphServer(folder / "oxigraph")
+    try:
+        live = LiveServer(oxigraph.url, log_dir=folder)
+        live.backend = "remote"
+        yield live
+        live.stop()
+    finally:
+        oxigraph.stop()
 
 
 @pytest.fixture(scope="session")

@@ -10,14 +10,17 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+import pyoxigraph as ox
+
 from hubgraph.config import Settings
 from hubgraph.errors import HubgraphError
 from hubgraph.formats import GRAPH_FORMATS
 from hubgraph.loader import read_and_check
 from hubgraph.runtime import load_data, open_service, open_store
 from hubgraph.terms import csv_text, plain_value, records
+from hubgraph.vocabulary import compact
 
-TABLE_WIDTH = 60
+TABLE_WIDTH = 40
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -193,7 +196,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def print_table(variables: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
-    cells = [[_cell(plain_value(t)) for t in row] for row in rows]  # type: ignore[arg-type]
+    cells = [[_cell(t) for t in row] for row in rows]
     widths = [
         min(TABLE_WIDTH, max([len(v)] + [len(r[i]) for r in cells]))
         for i, v in enumerate(variables)
@@ -206,7 +209,10 @@ def print_table(variables: Sequence[str], rows: Sequence[Sequence[object]]) -> N
     print(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
 
 
-def _cell(value: object) -> str:
+def _cell(term: object) -> str:
+    if isinstance(term, ox.NamedNode):
+        return compact(term.value)  # a table is for reading: wd:Q1246, hgid:country/kosovo
+    value = plain_value(term)  # type: ignore[arg-type]
     return "" if value is None else str(value).replace("\n", " ")
 
 
