@@ -13,18 +13,20 @@ time out on their own (a remote store) or cannot be shared (an in-memory store).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import multiprocessing as mp
-import queue
 import threading
 import time
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any, Protocol
 
 import pyoxigraph as ox
+from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
 from hubgraph import errors
 from hubgraph.store import GraphStore, OxigraphStore, Term, rdf_format, results_format
@@ -65,7 +67,30 @@ class Executor(Protocol):
 
     def rows(self, job: Job, timeout: float) -> Rows: ...
 
+    async def astream(self, job: Job, timeout: float) -> AsyncIterator[bytes]:
+        """:meth:`stream` for the event loop: the same contract, without blocking it."""
+        ...
+
+    async def arows(self, job: Job, timeout: float) -> Rows: ...
+
     def close(self) -> None: ...
+
+
+class ThreadedAsync:
+    """The async methods of an executor whose work blocks: run it in a thread."""
+
+    def stream(self, job: Job, timeout: float) -> Iterator[bytes]:
+        raise NotImplementedError
+
+    def rows(self, job: Job, timeout: float) -> Rows:
+        raise NotImplementedError
+
+    async def astream(self, job: Job, timeout: float) -> AsyncIterator[bytes]:
+        chunks = await run_in_threadpool(self.stream, job, timeout)
+        return iterate_in_threadpool(chunks)
+
+    async def arows(self, job: Job, timeout: float) -> Rows:
+        return await run_in_threadpool(self.rows, job, timeout)
 
 
 def _run(store: GraphStore, job: Job) -> Any:
@@ -119,11 +144,15 @@ class _Sink:
 
     def flush(self) -> None:
         if self._buffer:
-            self._send(("data", bytes(self._buffer)))
-            self._buffer.clear()
+            self._send(("data", self.take()))
+
+    def take(self) -> bytes:
+        data = bytes(self._buffer)
+        self._buffer.clear()
+        return data
 
 
-class InlineExecutor:
+class InlineExecutor(ThreadedAsync):
     def __init__(self, store: GraphStore) -> None:
         self.store = store
         self._lock = threading.Lock()
@@ -139,7 +168,7 @@ class InlineExecutor:
                 serialize(result, job.output, sink)
             except (OSError, SyntaxError, ValueError) as exc:
                 raise errors.QueryFailed(f"the query failed: {exc}") from None
-            sink.flush()
+            chunks.append(sink.take())
         return iter(chunks)
 
     def rows(self, job: Job, timeout: float) -> Rows:
@@ -168,8 +197,8 @@ def _worker_main(conn: Connection, store_path: str) -> None:
             else:
                 sink = _Sink(conn.send)
                 serialize(result, job.output, sink)
-                sink.flush()
-                conn.send(("end", None))
+                # The last chunk travels with the end marker: one message for a small result.
+                conn.send(("end", sink.take()))
         except errors.HubgraphError as exc:
             conn.send(("error", type(exc).__name__, exc.message))
         except Exception as exc:  # the engine's own errors: report, keep serving
@@ -192,59 +221,124 @@ class _Worker:
 
 
 class WorkerPool:
-    """Query worker processes over an on-disk store, opened read-only by each."""
+    """Query worker processes over an on-disk store, opened read-only by each.
+
+    Threads (sync callers) and the event loop (async callers) share the idle workers; a worker
+    freed while a coroutine waits goes straight to it.
+    """
 
     def __init__(self, store_path: str, size: int) -> None:
         self.store_path = store_path
         self.size = max(1, size)
         self._ctx = mp.get_context("spawn")
-        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._lock = threading.Condition()
+        self._idle: deque[_Worker] = deque()
+        self._async_waiters: deque[tuple[asyncio.AbstractEventLoop, asyncio.Future[_Worker]]] = (
+            deque()
+        )
         self._closed = False
         for _ in range(self.size):
-            self._idle.put(_Worker(self._ctx, store_path))
+            self._idle.append(_Worker(self._ctx, store_path))
+
+    # -- the idle set --------------------------------------------------------------------
+    def _busy(self) -> errors.Busy:
+        return errors.Busy("every query worker stayed busy until the timeout; try again shortly")
 
     def _acquire(self, deadline: float) -> _Worker:
+        with self._lock:
+            while not self._idle:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or self._closed:
+                    raise self._busy()
+                self._lock.wait(remaining)
+            return self._idle.popleft()
+
+    async def _aacquire(self, deadline: float) -> _Worker:
+        loop = asyncio.get_running_loop()
+        with self._lock:
+            if self._idle:
+                return self._idle.popleft()
+            future: asyncio.Future[_Worker] = loop.create_future()
+            self._async_waiters.append((loop, future))
         try:
-            return self._idle.get(timeout=max(0.0, deadline - time.monotonic()))
-        except queue.Empty:
-            raise errors.Busy(
-                "every query worker stayed busy until the timeout; try again shortly"
-            ) from None
+            return await asyncio.wait_for(future, max(0.0, deadline - time.monotonic()))
+        except TimeoutError:
+            raise self._busy() from None
 
     def _release(self, worker: _Worker) -> None:
         if self._closed:
             worker.kill()
+            return
+        with self._lock:
+            while self._async_waiters:
+                loop, future = self._async_waiters.popleft()
+                if not future.done():
+                    loop.call_soon_threadsafe(self._hand_over, future, worker)
+                    return
+            self._idle.append(worker)
+            self._lock.notify()
+
+    def _hand_over(self, future: asyncio.Future[_Worker], worker: _Worker) -> None:
+        if future.done():  # its waiter gave up meanwhile
+            self._release(worker)
         else:
-            self._idle.put(worker)
+            future.set_result(worker)
 
     def _replace(self, worker: _Worker) -> None:
         worker.kill()
         if not self._closed:
             # Starting a process takes a while; do it off the request's path.
             threading.Thread(
-                target=lambda: self._idle.put(_Worker(self._ctx, self.store_path)), daemon=True
+                target=lambda: self._release(_Worker(self._ctx, self.store_path)), daemon=True
             ).start()
 
-    def _receive(self, worker: _Worker, deadline: float, timeout: float) -> Any:
-        remaining = deadline - time.monotonic()
+    # -- messages ------------------------------------------------------------------------
+    def _read(self, worker: _Worker, timeout: float) -> Any:
         try:
-            ready = worker.conn.poll(max(0.0, remaining))
-            message = worker.conn.recv() if ready else None
+            message = worker.conn.recv()
         except (EOFError, OSError):
             log.error("a query worker died (exit code %s)", worker.process.exitcode)
             self._replace(worker)
             raise errors.QueryFailed(
                 "the query crashed its worker process; the server is unaffected"
             ) from None
-        if message is None:
-            self._replace(worker)
-            raise errors.QueryTimeout(f"the query ran longer than {timeout:g} s and was stopped")
         if message[0] == "error":
             self._release(worker)
             error_type = getattr(errors, message[1], errors.QueryFailed)
             raise error_type(message[2])
         return message
 
+    def _timed_out(self, worker: _Worker, timeout: float) -> errors.QueryTimeout:
+        self._replace(worker)
+        return errors.QueryTimeout(f"the query ran longer than {timeout:g} s and was stopped")
+
+    def _receive(self, worker: _Worker, deadline: float, timeout: float) -> Any:
+        try:
+            ready = worker.conn.poll(max(0.0, deadline - time.monotonic()))
+        except (EOFError, OSError):
+            ready = True  # _read reports the dead worker
+        if not ready:
+            raise self._timed_out(worker, timeout)
+        return self._read(worker, timeout)
+
+    async def _areceive(self, worker: _Worker, deadline: float, timeout: float) -> Any:
+        if not worker.conn.poll(0):
+            loop = asyncio.get_running_loop()
+            readable: asyncio.Future[None] = loop.create_future()
+            fd = worker.conn.fileno()
+            loop.add_reader(fd, lambda: readable.done() or readable.set_result(None))
+            try:
+                await asyncio.wait_for(readable, max(0.0, deadline - time.monotonic()))
+            except TimeoutError:
+                raise self._timed_out(worker, timeout) from None
+            except asyncio.CancelledError:
+                self._replace(worker)  # the client left; the worker is still busy for it
+                raise
+            finally:
+                loop.remove_reader(fd)
+        return self._read(worker, timeout)
+
+    # -- the executor interface ----------------------------------------------------------
     def stream(self, job: Job, timeout: float) -> Iterator[bytes]:
         deadline = time.monotonic() + timeout
         worker = self._acquire(deadline)
@@ -252,7 +346,7 @@ class WorkerPool:
         first = self._receive(worker, deadline, timeout)
         if first[0] == "end":
             self._release(worker)
-            return iter(())
+            return iter([first[1]] if first[1] else [])
         return self._rest(worker, first[1], deadline, timeout)
 
     def _rest(
@@ -266,6 +360,8 @@ class WorkerPool:
                 if message[0] == "end":
                     finished = True
                     self._release(worker)
+                    if message[1]:
+                        yield message[1]
                     return
                 yield message[1]
         except errors.HubgraphError:
@@ -275,7 +371,38 @@ class WorkerPool:
             raise
         finally:
             if not finished:
-                # The client went away mid-stream: the worker is still writing, so replace it.
+                self._replace(worker)  # the client went away mid-stream
+
+    async def astream(self, job: Job, timeout: float) -> AsyncIterator[bytes]:
+        deadline = time.monotonic() + timeout
+        worker = await self._aacquire(deadline)
+        worker.conn.send(("stream", job))
+        first = await self._areceive(worker, deadline, timeout)
+        if first[0] == "end":
+            self._release(worker)
+            return _once(first[1])
+        return self._arest(worker, first[1], deadline, timeout)
+
+    async def _arest(
+        self, worker: _Worker, first: bytes, deadline: float, timeout: float
+    ) -> AsyncIterator[bytes]:
+        finished = False
+        try:
+            yield first
+            while True:
+                message = await self._areceive(worker, deadline, timeout)
+                if message[0] == "end":
+                    finished = True
+                    self._release(worker)
+                    if message[1]:
+                        yield message[1]
+                    return
+                yield message[1]
+        except (errors.HubgraphError, asyncio.CancelledError):
+            finished = True  # the worker was released or replaced on the way
+            raise
+        finally:
+            if not finished:
                 self._replace(worker)
 
     def rows(self, job: Job, timeout: float) -> Rows:
@@ -286,10 +413,23 @@ class WorkerPool:
         self._release(worker)
         return message[1]  # type: ignore[no-any-return]
 
+    async def arows(self, job: Job, timeout: float) -> Rows:
+        deadline = time.monotonic() + timeout
+        worker = await self._aacquire(deadline)
+        worker.conn.send(("rows", job))
+        message = await self._areceive(worker, deadline, timeout)
+        self._release(worker)
+        return message[1]  # type: ignore[no-any-return]
+
     def close(self) -> None:
-        self._closed = True
-        while True:
-            try:
-                self._idle.get_nowait().kill()
-            except queue.Empty:
-                return
+        with self._lock:
+            self._closed = True
+            workers, self._idle = list(self._idle), deque()
+            self._lock.notify_all()
+        for worker in workers:
+            worker.kill()
+
+
+async def _once(data: bytes) -> AsyncIterator[bytes]:
+    if data:
+        yield data

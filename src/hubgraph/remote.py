@@ -17,7 +17,7 @@ import httpx
 import pyoxigraph as ox
 
 from hubgraph import errors
-from hubgraph.executor import CHUNK_BYTES, Job, Rows, collect_rows
+from hubgraph.executor import CHUNK_BYTES, Job, Rows, ThreadedAsync, collect_rows
 from hubgraph.formats import GRAPH_FORMATS, RESULT_FORMATS
 from hubgraph.store import TRANSACTION_LIMIT, QueryResult, rdf_format
 from hubgraph.vocabulary import prefix_block
@@ -196,7 +196,7 @@ class RemoteStore:
         self._http.close()
 
 
-class RemoteExecutor:
+class RemoteExecutor(ThreadedAsync):
     """Runs queries on a remote store: results stream straight through from the store, and
     the query timeout is the HTTP timeout, plus an overall deadline while streaming."""
 

@@ -7,11 +7,13 @@ parameters, pages, and looks up entities. The HTTP layer and the CLI only transl
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import pyoxigraph as ox
+from starlette.concurrency import run_in_threadpool
 
 from hubgraph.config import Settings
 from hubgraph.errors import NotFound, ParameterError, PayloadTooLarge, QuerySyntaxError
@@ -30,6 +32,12 @@ SKOS = "http://www.w3.org/2004/02/skos/core#"
 class Streamed:
     format: Format
     chunks: Iterator[bytes]
+
+
+@dataclass(frozen=True)
+class AsyncStreamed:
+    format: Format
+    chunks: AsyncIterator[bytes]
 
 
 @dataclass(frozen=True)
@@ -99,7 +107,7 @@ class QueryService:
             return by_name(name, available)
         return negotiate(accept, available)
 
-    def sparql(
+    def prepare_sparql(
         self,
         text: str,
         *,
@@ -107,14 +115,23 @@ class QueryService:
         format_name: str | None = None,
         default_graphs: Sequence[str] = (),
         named_graphs: Sequence[str] = (),
-    ) -> Streamed:
+    ) -> tuple[Format, Job]:
+        """Check a query and choose its output format, before anything runs."""
         info = self.check(text)
         fmt = self.choose_format(info, accept, format_name)
         job = self.job(
             text, info, default_graphs=default_graphs, named_graphs=named_graphs,
             output=fmt.engine_name,
         )  # fmt: skip
+        return fmt, job
+
+    def sparql(self, text: str, **options: Any) -> Streamed:
+        fmt, job = self.prepare_sparql(text, **options)
         return Streamed(fmt, self.executor.stream(job, self.settings.query_timeout))
+
+    async def asparql(self, text: str, **options: Any) -> AsyncStreamed:
+        fmt, job = self.prepare_sparql(text, **options)
+        return AsyncStreamed(fmt, await self.executor.astream(job, self.settings.query_timeout))
 
     def select(self, text: str, *, limit: int | None = None) -> Rows:
         info = self.check(text)
@@ -124,14 +141,16 @@ class QueryService:
         )
 
     # -- canned queries ------------------------------------------------------------------
-    def canned(
+    def prepare_canned(
         self,
         name: str,
         params: Mapping[str, Sequence[str]],
         *,
         limit: int | None = None,
         offset: int = 0,
-    ) -> Page:
+    ) -> tuple[CannedQuery, Job]:
+        """Check and bind a canned query's parameters (entity parameters are looked up in
+        the graph, so this may run queries of its own)."""
         query = self.registry.get(name)
         size = self.settings.page_size if limit is None else limit
         if not 1 <= size <= self.settings.max_page_size:
@@ -141,14 +160,40 @@ class QueryService:
         if offset < 0:
             raise ParameterError(f"offset must be 0 or more, not {offset}", "offset")
         bound = bind(query, params, self.resolve_entity, self._concepts)
-        job = Job(
-            query=bound.text,
-            prefixes=PREFIXES,
-            offset=offset,
-            limit=size,
-        )
+        return query, Job(query=bound.text, prefixes=PREFIXES, offset=offset, limit=size)
+
+    def canned(
+        self,
+        name: str,
+        params: Mapping[str, Sequence[str]],
+        *,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> Page:
+        query, job = self.prepare_canned(name, params, limit=limit, offset=offset)
         result = self.executor.rows(job, self.settings.query_timeout)
-        return Page(query, result.variables, result.rows, offset, size, result.more)
+        return Page(query, result.variables, result.rows, job.offset, job.limit or 0, result.more)
+
+    async def acanned(
+        self,
+        name: str,
+        params: Mapping[str, Sequence[str]],
+        *,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> Page:
+        query = self.registry.get(name)
+        needs_lookups = any(
+            p.type in {"entity", "concept"} and params.get(p.name) for p in query.parameters
+        )
+        if needs_lookups:  # binding runs lookups of its own: keep them off the event loop
+            query, job = await run_in_threadpool(
+                self.prepare_canned, name, params, limit=limit, offset=offset
+            )
+        else:
+            query, job = self.prepare_canned(name, params, limit=limit, offset=offset)
+        result = await self.executor.arows(job, self.settings.query_timeout)
+        return Page(query, result.variables, result.rows, job.offset, job.limit or 0, result.more)
 
     def resolve_entity(self, value: str) -> ox.NamedNode | None:
         """The hubgraph entity a QID, short id or IRI names, if the graph knows it."""

@@ -10,11 +10,13 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hubgraph import __version__
-from hubgraph.api import canned, describe, entities, sparql
+from hubgraph.api import canned, describe, entities, sparql, web
+from hubgraph.api.fastpath import FastPath
 from hubgraph.api.responses import error_body, error_response
 from hubgraph.config import Settings
 from hubgraph.errors import HubgraphError, MethodNotAllowed
@@ -30,6 +32,38 @@ whom — stances, conditions and quotes from political news, linked to Wikidata.
 * `/entities/{id}` and `/entities/wikidata/{QID}` — one entity and the evidence behind it.
 * `/ontology`, `/void` — the vocabulary and a VoID description of the data.
 """
+
+
+class RequestLog:
+    """Logs each request with its status and time. Plain ASGI: Starlette's BaseHTTPMiddleware
+    costs more per request than a point lookup takes."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_and_note(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_note)
+        finally:
+            log.info(
+                "%s %s %d %.1f ms",
+                scope["method"],
+                scope["path"],
+                status,
+                (time.perf_counter() - started) * 1000,
+            )
 
 
 def create_app(settings: Settings, service: QueryService | None = None) -> FastAPI:
@@ -52,6 +86,9 @@ def create_app(settings: Settings, service: QueryService | None = None) -> FastA
     )
     app.state.service = service
     app.state.settings = settings
+    # Added innermost first: the request log sees every request, CORS headers go on every
+    # answer, and the fast path serves /sparql and /queries/… behind both.
+    app.add_middleware(FastPath, queries=frozenset(service.registry.queries))
     app.add_middleware(
         CORSMiddleware,
         allow_origins=list(settings.cors_origins),
@@ -60,18 +97,7 @@ def create_app(settings: Settings, service: QueryService | None = None) -> FastA
         expose_headers=["Link", "X-Hubgraph-Truncated"],
     )
 
-    @app.middleware("http")
-    async def log_requests(request: Request, call_next):  # type: ignore[no-untyped-def]
-        started = time.perf_counter()
-        response: Response = await call_next(request)
-        log.info(
-            "%s %s %d %.1f ms",
-            request.method,
-            request.url.path,
-            response.status_code,
-            (time.perf_counter() - started) * 1000,
-        )
-        return response
+    app.add_middleware(RequestLog)
 
     @app.exception_handler(HubgraphError)
     async def on_hubgraph_error(request: Request, exc: HubgraphError) -> JSONResponse:
@@ -108,4 +134,5 @@ def create_app(settings: Settings, service: QueryService | None = None) -> FastA
     app.include_router(canned.canned_router(service))
     app.include_router(entities.router)
     app.include_router(describe.router)
+    app.include_router(web.router)
     return app

@@ -113,12 +113,8 @@ async def run_canned(request: Request, name: str, suffix_format: str | None = No
         if format_name
         else negotiate(request.headers.get("accept"), TABLE_FORMATS)
     )
-    page = await in_thread(
-        service.canned,
-        name,
-        params,
-        limit=_int(request, "limit"),
-        offset=_int(request, "offset") or 0,
+    page = await service.acanned(
+        name, params, limit=_int(request, "limit"), offset=_int(request, "offset") or 0
     )
     return page_response(request, page, fmt)
 

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from hubgraph.errors import HubgraphError, PayloadTooLarge
-from hubgraph.formats import Format
-from hubgraph.service import QueryService, Streamed
+from hubgraph.service import AsyncStreamed, QueryService, Streamed
 
 
 def error_body(status: int, code: str, message: str, **extra: object) -> dict[str, object]:
@@ -32,15 +29,10 @@ def service_of(request: Request) -> QueryService:
     return request.app.state.service  # type: ignore[no-any-return]
 
 
-def streaming(streamed: Streamed, extra_headers: dict[str, str] | None = None) -> Response:
-    return stream_response(streamed.chunks, streamed.format, extra_headers)
-
-
-def stream_response(
-    chunks: Iterator[bytes], fmt: Format, extra_headers: dict[str, str] | None = None
-) -> Response:
-    headers = {"Vary": "Accept", **(extra_headers or {})}
-    return StreamingResponse(chunks, media_type=fmt.content_type, headers=headers)
+def streaming(streamed: Streamed | AsyncStreamed) -> Response:
+    return StreamingResponse(
+        streamed.chunks, media_type=streamed.format.content_type, headers={"Vary": "Accept"}
+    )
 
 
 async def read_body(request: Request, limit: int) -> bytes:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl
 
+import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
@@ -42,6 +43,18 @@ def _one(pairs: list[tuple[str, str]], name: str) -> str | None:
     return values[0] if values else None
 
 
+def _graph_iris(pairs: list[tuple[str, str]], name: str) -> list[str]:
+    """The ``name`` values, each checked to be an absolute IRI (a bad one is the client's
+    mistake, not a failed query)."""
+    iris = [v for k, v in pairs if k == name]
+    for iri in iris:
+        try:
+            ox.NamedNode(iri)
+        except ValueError as exc:
+            raise BadRequest(f"{name} {iri!r} is not an absolute IRI: {exc}") from None
+    return iris
+
+
 async def _answer(request: Request, pairs: list[tuple[str, str]], query: str | None) -> Response:
     if any(k == "update" for k, _ in pairs):
         raise UpdateRefused(READ_ONLY)
@@ -55,13 +68,12 @@ async def _answer(request: Request, pairs: list[tuple[str, str]], query: str | N
         )
     if not query.strip():
         raise BadRequest("the 'query' parameter is empty")
-    streamed = await in_thread(
-        service.sparql,
+    streamed = await service.asparql(
         query,
         accept=request.headers.get("accept"),
         format_name=format_name,
-        default_graphs=[v for k, v in pairs if k == "default-graph-uri"],
-        named_graphs=[v for k, v in pairs if k == "named-graph-uri"],
+        default_graphs=_graph_iris(pairs, "default-graph-uri"),
+        named_graphs=_graph_iris(pairs, "named-graph-uri"),
     )
     return streaming(streamed)
 

@@ -1,0 +1,60 @@
+"""The hot paths, served without FastAPI's routing and parameter validation.
+
+``/sparql`` and ``/queries/{name}`` are what notebooks and benchmarks hit hardest, and there
+FastAPI's per-request machinery costs more than the query itself. This middleware sends those
+requests straight to the same handlers the documented routes use; everything else (and every
+other method) goes on to FastAPI.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from hubgraph.api import canned, sparql
+from hubgraph.api.responses import error_body, error_response
+from hubgraph.errors import HubgraphError
+
+log = logging.getLogger("hubgraph.http")
+Handler = Callable[[Request], Awaitable[Response]]
+SUFFIXES = {".csv": "csv", ".json": "records"}
+
+
+class FastPath:
+    def __init__(self, app: ASGIApp, queries: frozenset[str]) -> None:
+        self.app = app
+        self.queries = queries
+
+    def route(self, method: str, path: str) -> Handler | None:
+        if path == "/sparql":
+            return {"GET": sparql.sparql_get, "POST": sparql.sparql_post}.get(method)
+        if method != "GET" or not path.startswith("/queries/"):
+            return None
+        name = path.removeprefix("/queries/")
+        suffix = None
+        for ending, fmt in SUFFIXES.items():
+            if name.endswith(ending):
+                name, suffix = name.removesuffix(ending), fmt
+        if name not in self.queries:
+            return None  # FastAPI answers unknown names with the list of known ones
+        return lambda request: canned.run_canned(request, name, suffix)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        handler = self.route(scope["method"], scope["path"]) if scope["type"] == "http" else None
+        if handler is None:
+            await self.app(scope, receive, send)
+            return
+        try:
+            response = await handler(Request(scope, receive))
+        except HubgraphError as exc:
+            response = error_response(exc, {"Allow": "GET, POST"} if exc.status == 405 else None)
+        except Exception:
+            log.exception("unexpected error on %s", scope["path"])
+            response = JSONResponse(
+                error_body(500, "internal-error", "an unexpected error occurred"), 500
+            )
+        await response(scope, receive, send)
