@@ -326,7 +326,7 @@ class WorkerPool:
             loop = asyncio.get_running_loop()
             readable: asyncio.Future[None] = loop.create_future()
             fd = worker.conn.fileno()
-            loop.add_reader(fd, lambda: readable.done() or readable.set_result(None))
+            loop.add_reader(fd, _settle, readable)
             try:
                 await asyncio.wait_for(readable, max(0.0, deadline - time.monotonic()))
             except TimeoutError:
@@ -428,6 +428,11 @@ class WorkerPool:
             self._lock.notify_all()
         for worker in workers:
             worker.kill()
+
+
+def _settle(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
 
 
 async def _once(data: bytes) -> AsyncIterator[bytes]:

@@ -61,11 +61,12 @@ class RemoteStore:
     # -- queries -------------------------------------------------------------------------
     def _params(
         self, union: bool, default_graph: list[str] | None, named_graphs: list[str] | None
-    ) -> list[tuple[str, str]]:
+    ) -> list[tuple[str, str | int | float | bool | None]]:
         if default_graph is not None or named_graphs is not None:
-            return [("default-graph-uri", g) for g in default_graph or []] + [
-                ("named-graph-uri", g) for g in named_graphs or []
+            params: list[tuple[str, str | int | float | bool | None]] = [
+                ("default-graph-uri", g) for g in default_graph or []
             ]
+            return params + [("named-graph-uri", g) for g in named_graphs or []]
         # Oxigraph's server reads this to make the default graph the union of all graphs;
         # others ignore it and must be configured so (see the README).
         return [("union-default-graph", "")] if union and self.union_parameter else []

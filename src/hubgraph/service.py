@@ -21,7 +21,7 @@ from hubgraph.executor import Executor, Job, Rows
 from hubgraph.formats import GRAPH_FORMATS, RESULT_FORMATS, Format, by_name, negotiate
 from hubgraph.queries import CannedQuery, QueryRegistry, bind, bind_values, entity_id, parse_qid
 from hubgraph.scanner import QueryInfo, check_query
-from hubgraph.store import GraphStore
+from hubgraph.store import GraphStore, Term
 from hubgraph.terms import plain_value, records
 from hubgraph.vocabulary import ID, PREFIXES, WIKIDATA_ENTITY, compact
 
@@ -46,7 +46,7 @@ class Page:
 
     query: CannedQuery
     variables: list[str]
-    rows: list[tuple[ox.NamedNode | ox.Literal | None, ...]]
+    rows: list[tuple[Term | None, ...]]
     offset: int
     limit: int
     truncated: bool

@@ -19,9 +19,11 @@ INTEGERS = {
 }  # fmt: skip
 FLOATS = {XSD + "decimal", XSD + "double", XSD + "float"}
 JsonValue = str | int | float | bool | None
+Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+Row = Sequence[Term | None]
 
 
-def plain_value(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None) -> JsonValue:
+def plain_value(term: Term | None) -> JsonValue:
     """A term as JSON has it: IRIs as strings, numbers and booleans as such, other literals
     (dates included, which JSON lacks) as their lexical form."""
     if term is None:
@@ -45,15 +47,11 @@ def plain_value(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | Non
     return str(term)
 
 
-def records(
-    variables: Sequence[str], rows: Iterable[Sequence[ox.NamedNode | ox.Literal | None]]
-) -> list[dict[str, JsonValue]]:
+def records(variables: Sequence[str], rows: Iterable[Row]) -> list[dict[str, JsonValue]]:
     return [{v: plain_value(t) for v, t in zip(variables, row, strict=True)} for row in rows]
 
 
-def csv_text(
-    variables: Sequence[str], rows: Iterable[Sequence[ox.NamedNode | ox.Literal | None]]
-) -> str:
+def csv_text(variables: Sequence[str], rows: Iterable[Row]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(variables)
@@ -80,9 +78,7 @@ def sparql_json_term(
     return {"type": "triple", "value": str(term)}
 
 
-def sparql_json(
-    variables: Sequence[str], rows: Iterable[Sequence[ox.NamedNode | ox.Literal | None]]
-) -> dict[str, object]:
+def sparql_json(variables: Sequence[str], rows: Iterable[Row]) -> dict[str, object]:
     bindings = [
         {v: sparql_json_term(t) for v, t in zip(variables, row, strict=True) if t is not None}
         for row in rows

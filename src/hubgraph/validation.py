@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -50,18 +51,18 @@ def _sh(local: str) -> ox.NamedNode:
     return ox.NamedNode(SH + local)
 
 
-def _objects(g: ox.Store, s: ox.NamedNode | ox.BlankNode, p: str) -> list[ox.Term]:
+def _objects(g: ox.Store, s: Any, p: str) -> list[Any]:
     return [q.object for q in g.quads_for_pattern(s, _sh(p), None)]
 
 
-def _one(g: ox.Store, s: ox.NamedNode | ox.BlankNode, p: str) -> ox.Term | None:
+def _one(g: ox.Store, s: Any, p: str) -> Any | None:
     values = _objects(g, s, p)
     return values[0] if values else None
 
 
-def _rdf_list(g: ox.Store, head: ox.Term) -> list[ox.Term]:
+def _rdf_list(g: ox.Store, head: Any) -> list[Any]:
     rdf = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-    items: list[ox.Term] = []
+    items: list[Any] = []
     while head != ox.NamedNode(rdf + "nil"):
         first = [q.object for q in g.quads_for_pattern(head, ox.NamedNode(rdf + "first"), None)]
         rest = [q.object for q in g.quads_for_pattern(head, ox.NamedNode(rdf + "rest"), None)]
@@ -72,11 +73,11 @@ def _rdf_list(g: ox.Store, head: ox.Term) -> list[ox.Term]:
     return items
 
 
-def _label(term: ox.Term) -> str:
+def _label(term: Any) -> str:
     return term.value if isinstance(term, ox.NamedNode) else str(term)
 
 
-def _target_pattern(g: ox.Store, shape: ox.NamedNode | ox.BlankNode) -> str:
+def _target_pattern(g: ox.Store, shape: Any) -> str:
     parts = []
     for c in _objects(g, shape, "targetClass"):
         parts.append(f"{{ ?focus {RDF_TYPE_PATH} {c} }}")
@@ -90,7 +91,7 @@ def _target_pattern(g: ox.Store, shape: ox.NamedNode | ox.BlankNode) -> str:
 
 
 def _constraint_queries(
-    g: ox.Store, node: ox.NamedNode | ox.BlankNode, target: str, path: ox.Term | None
+    g: ox.Store, node: Any, target: str, path: Any | None
 ) -> Iterable[tuple[str, str]]:
     """(default message, SPARQL) for each constraint on ``node``."""
     if path is not None and not isinstance(path, ox.NamedNode):
@@ -99,7 +100,7 @@ def _constraint_queries(
     values = f"?focus {path} ?v ." if path is not None else "BIND(?focus AS ?v)"
     for quad in g.quads_for_pattern(node, None, None):
         name = quad.predicate.value.removeprefix(SH)
-        obj = quad.object
+        obj: Any = quad.object
         if not quad.predicate.value.startswith(SH) or name in IGNORED or name in TARGETS:
             continue
         select = f"SELECT ?focus ?v WHERE {{ {target} {values}"
@@ -194,7 +195,7 @@ def compile_shapes(shapes: Iterable[ox.Quad]) -> list[Check]:
     return checks
 
 
-def _msg(message: ox.Term | None, default: str) -> str:
+def _msg(message: Any | None, default: str) -> str:
     return message.value if message is not None else default
 
 
