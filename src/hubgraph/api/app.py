@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hubgraph import __version__
-from hubgraph.api import canned, describe, entities, sparql, web
+from hubgraph.api import canned, describe, entities, sources, sparql, web
 from hubgraph.api.fastpath import FastPath
 from hubgraph.api.responses import error_body, error_response
 from hubgraph.config import Settings
@@ -134,5 +134,7 @@ def create_app(settings: Settings, service: QueryService | None = None) -> FastA
     app.include_router(canned.canned_router(service))
     app.include_router(entities.router)
     app.include_router(describe.router)
+    if settings.write_token:
+        app.include_router(sources.router)
     app.include_router(web.router)
     return app

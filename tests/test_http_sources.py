@@ -1,0 +1,82 @@
+"""`POST /sources`: off by default; with a token: validated, atomic, seen without a restart."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from conftest import ROOT, LiveServer
+
+ARTICLE = (ROOT / "data" / "gbnews-2025-10-kosovo-return-hub.trig").read_text(encoding="utf-8")
+SECOND = ARTICLE.replace("gbnews-2025-10-kosovo-return-hub", "gbnews-second-copy")
+COUNT = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+
+
+@pytest.fixture(scope="module")
+def writable(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    folder: Path = tmp_path_factory.mktemp("writable")
+    live = LiveServer(folder / "store", {"HUBGRAPH_WRITE_TOKEN": "s3cret"})
+    yield live
+    live.stop()
+
+
+def count(url: str) -> int:
+    body = httpx.get(f"{url}/sparql", params={"query": COUNT}, timeout=30).json()
+    return int(body["results"]["bindings"][0]["n"]["value"])
+
+
+def post(
+    url: str, body: str, token: str | None = "s3cret", kind: str = "application/trig"
+) -> httpx.Response:
+    headers = {"Content-Type": kind}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    return httpx.post(f"{url}/sources", content=body.encode(), headers=headers, timeout=60)
+
+
+def test_no_write_endpoint_without_a_token(http: httpx.Client) -> None:
+    response = http.post("/sources", content=SECOND, headers={"Content-Type": "application/trig"})
+    assert response.status_code in {404, 405}
+    assert response.json()["error"] in {"not-found", "method-not-allowed"}
+
+
+def test_token_is_required(writable: LiveServer) -> None:
+    for token in (None, "wrong"):
+        response = post(writable.url, SECOND, token)
+        assert response.status_code == 401
+        assert response.json()["error"] == "unauthorized"
+
+
+def test_unsupported_type(writable: LiveServer) -> None:
+    response = post(writable.url, SECOND, kind="application/pdf")
+    assert response.status_code == 415
+
+
+def test_invalid_source_changes_nothing(writable: LiveServer) -> None:
+    before = count(writable.url)
+    broken = SECOND.replace("        hg:holder country:montenegro ;\n", "", 1)
+    response = post(writable.url, broken)
+    assert response.status_code == 400
+    assert response.json()["error"] == "validation-failed"
+    assert "stance/montenegro-uk-return-hubs" in response.json()["message"]
+    assert count(writable.url) == before
+
+
+def test_a_new_source_is_queryable_without_a_restart(writable: LiveServer) -> None:
+    before = count(writable.url)
+    response = post(writable.url, SECOND)
+    assert response.status_code == 201, response.text
+    graphs = response.json()["graphs"]
+    assert list(graphs) == ["https://w3id.org/hubgraph/source/gbnews-second-copy"]
+    assert (
+        count(writable.url)
+        == before + graphs["https://w3id.org/hubgraph/source/gbnews-second-copy"]
+    )
+    again = post(writable.url, SECOND)  # loading again replaces: same count
+    assert again.status_code == 201
+    assert (
+        count(writable.url)
+        == before + graphs["https://w3id.org/hubgraph/source/gbnews-second-copy"]
+    )
