@@ -26,7 +26,7 @@ def test_every_cli_command_is_in_the_readme() -> None:
 
 
 def test_every_setting_is_in_the_readme() -> None:
-    internal = {"data_dir", "ontology_dir", "queries_dir", "write_token"}
+    internal = {"data_dir", "ontology_dir", "queries_dir"}
     for field in dataclasses.fields(Settings):
         if field.name not in internal:
             assert f"HUBGRAPH_{field.name.upper()}" in README, field.name
