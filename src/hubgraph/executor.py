@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing as mp
+import os
 import threading
 import time
 from collections import deque
@@ -330,12 +331,13 @@ class WorkerPool:
             try:
                 await asyncio.wait_for(readable, max(0.0, deadline - time.monotonic()))
             except TimeoutError:
+                _unwatch(loop, fd)
                 raise self._timed_out(worker, timeout) from None
             except asyncio.CancelledError:
+                _unwatch(loop, fd)
                 self._replace(worker)  # the client left; the worker is still busy for it
                 raise
-            finally:
-                loop.remove_reader(fd)
+            _unwatch(loop, fd)
         return self._read(worker, timeout)
 
     # -- the executor interface ----------------------------------------------------------
@@ -428,6 +430,13 @@ class WorkerPool:
             self._lock.notify_all()
         for worker in workers:
             worker.kill()
+
+
+def _unwatch(loop: asyncio.AbstractEventLoop, fd: int) -> None:
+    loop.remove_reader(fd)
+    # uvloop leaves a watched fd non-blocking; recv() of a message larger than the pipe's
+    # buffer would then fail half-way.
+    os.set_blocking(fd, True)
 
 
 def _settle(future: asyncio.Future[None]) -> None:

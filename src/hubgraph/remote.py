@@ -19,8 +19,8 @@ import pyoxigraph as ox
 from hubgraph import errors
 from hubgraph.executor import CHUNK_BYTES, Job, Rows, ThreadedAsync, collect_rows
 from hubgraph.formats import GRAPH_FORMATS, RESULT_FORMATS
+from hubgraph.scanner import undeclared_prefixes
 from hubgraph.store import TRANSACTION_LIMIT, QueryResult, rdf_format
-from hubgraph.vocabulary import prefix_block
 
 DEFAULT_TIMEOUT = 30.0
 
@@ -31,11 +31,12 @@ def sibling_endpoint(query_endpoint: str, name: str) -> str:
 
 
 def _with_prefixes(query: str, prefixes: Mapping[str, str]) -> str:
-    # Remote stores know nothing of hubgraph's default prefixes; declaring them costs nothing
-    # (a query's own PREFIX for the same name comes later and wins).
-    if not prefixes:
+    """Remote stores know nothing of hubgraph's default prefixes: declare the ones the query
+    uses without declaring, on its first line, so the store's error positions keep their lines."""
+    missing = undeclared_prefixes(query, prefixes)
+    if not missing:
         return query
-    return prefix_block() + "\n" + query
+    return " ".join(f"PREFIX {p}: <{iri}>" for p, iri in missing.items()) + " " + query
 
 
 class RemoteStore:

@@ -121,6 +121,21 @@ def where_clause_start(text: str) -> int:
     raise ValueError("the query has no WHERE clause")
 
 
+def undeclared_prefixes(text: str, known: Mapping[str, str]) -> dict[str, str]:
+    """The prefixes of ``known`` that ``text`` uses without declaring them."""
+    declared: set[str] = set()
+    used: set[str] = set()
+    toks = list(tokens(text))
+    for i, tok in enumerate(toks):
+        if tok.kind != "word":
+            continue
+        if tok.text.upper() == "PREFIX" and i + 1 < len(toks):
+            declared.add(toks[i + 1].text.rstrip(":"))
+        elif ":" in tok.text:
+            used.add(tok.text.partition(":")[0])
+    return {p: known[p] for p in sorted(used - declared) if p in known}
+
+
 def _service_target(rest: list[Token], prefixes: Mapping[str, str]) -> str:
     if rest and rest[0].kind == "word" and rest[0].text.upper() == "SILENT":
         rest = rest[1:]

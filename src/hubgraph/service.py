@@ -77,6 +77,11 @@ class QueryService:
             prefixes=PREFIXES,
         )
         if info.form == "UNKNOWN":
+            # Let the engine's parser say where it goes wrong; it needs no data for that.
+            try:
+                ox.Store().query(text, prefixes=PREFIXES)
+            except SyntaxError as exc:
+                raise QuerySyntaxError(f"malformed query: {exc.msg}") from None
             raise QuerySyntaxError("malformed query: expected SELECT, CONSTRUCT, DESCRIBE or ASK")
         return info
 
@@ -207,7 +212,10 @@ class QueryService:
         iri = entity_id(value)
         if iri is None:
             return None
-        node = ox.NamedNode(iri)
+        try:
+            node = ox.NamedNode(iri)
+        except ValueError:  # not a valid IRI, so not the name of anything in the graph
+            return None
         known = self._select_terms("SELECT ?e WHERE { ?e ?p ?o } LIMIT 1", {"e": node})
         return node if known else None
 

@@ -22,6 +22,7 @@ from html import escape
 
 import pyoxigraph as ox
 
+from hubgraph.errors import NotFound, ParameterError
 from hubgraph.queries import bind_values
 from hubgraph.service import QueryService
 from hubgraph.terms import plain_value
@@ -85,6 +86,9 @@ WHERE {
   OPTIONAL { ?condition hg:text ?text }
 }
 ORDER BY ?stance ?kindLabel ?condition
+"""
+POLICY_QUERY = """
+SELECT ?policy WHERE { { ?policy ?p ?o } UNION { ?s ?q ?policy } } LIMIT 1
 """
 CENTRE_QUERY = """
 SELECT ?policyLabel ?centre ?centreLabel
@@ -188,7 +192,14 @@ def _position_rank(position: str) -> int:
 
 
 def stance_map(service: QueryService, policy: str = RETURN_HUBS) -> StanceMap:
-    """Everything the map draws, read from the graph."""
+    """Everything the map draws, read from the graph. An unknown policy is NotFound."""
+    try:
+        ox.NamedNode(policy)
+    except ValueError:
+        raise ParameterError(f"policy must be an IRI, not {policy!r}", "policy") from None
+    known = service.select(bind_values(POLICY_QUERY, {"policy": [ox.NamedNode(policy)]}))
+    if not known.rows:
+        raise NotFound(f"no policy {policy!r} in the graph")
     centre_rows = _select(service, CENTRE_QUERY, policy)
     centre = centre_rows[0] if centre_rows else {}
     countries: dict[str, CountryStance] = {}
@@ -355,12 +366,28 @@ def _country(node: CountryStance, x: float, y: float, colour: str, above: bool =
     quotes = [{"text": q.text, "speaker": q.speaker, "line": q.line} for q in node.quotes]
     statements = [{"text": s.text, "line": s.line} for s in node.statements]
     conditions = [{"kind": c.kind, "label": c.kind_label, "text": c.text} for c in node.conditions]
+    # A transparent area under the whole group, so that a click anywhere on it selects it.
+    hit_top = y + min(first - 14, -PILL_HEIGHT / 2) - 3
+    hit_bottom = y + max(second if voice else first, PILL_HEIGHT / 2) + 5
+    hit_width = (
+        max(
+            _text_width(node.label) + 34,
+            96,
+            _text_width(voice, 11.5, False),
+            _text_width(node.position_label, 12.5),
+        )
+        + 8
+    )
+    hit = (
+        f'<rect class="hg-hit" x="{x - hit_width / 2:.1f}" y="{hit_top:.1f}" '
+        f'width="{hit_width:.1f}" height="{hit_bottom - hit_top:.1f}" fill="transparent"/>'
+    )
     return (
         f'<g class="hg-country" role="button" tabindex="0" {attrs} '
         f'data-quotes="{_json_attr(quotes)}" data-statements="{_json_attr(statements)}" '
         f'data-conditions="{_json_attr(conditions)}" '
         f'aria-label="{_attr(node.label + ": " + node.position_label)}">'
-        f"<title>{escape(_title(node))}</title>"
+        f"<title>{escape(_title(node))}</title>{hit}"
         + _pill(x, y, node.label, colour)
         + f'<text class="hg-position-text" x="{x:.1f}" y="{y + first:.1f}" '
         f'text-anchor="middle" fill="{colour}">{escape(node.position_label)}</text>'

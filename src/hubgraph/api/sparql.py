@@ -116,6 +116,8 @@ async def sparql_post(request: Request) -> Response:
     )
 
 
-@router.api_route("/sparql", methods=["PUT", "DELETE", "PATCH"], include_in_schema=False)
+@router.api_route(
+    "/sparql", methods=["PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"], include_in_schema=False
+)
 async def sparql_other(request: Request) -> Response:
     raise MethodNotAllowed(f"{request.method} is not supported on /sparql; use GET or POST")
