@@ -161,3 +161,19 @@ def test_readers_see_a_new_source_after_reopening(
     reader.reopen_if_changed()
     assert bool(reader.query(ask)) is True
     assert isinstance(reader.query(ask), ox.QueryBoolean)
+
+
+def test_an_interrupted_bulk_load_is_dropped_at_the_next_start(
+    disk_store: OxigraphStore, settings: Settings
+) -> None:
+    from hubgraph.runtime import prepare_store
+
+    graph = SOURCE + ARTICLE
+    journal = Path(settings.store + ".loading")
+    journal.write_text(graph)  # as a crash between writing and finishing would leave it
+    disk_store.close()
+    prepare_store(settings)
+    reopened = OxigraphStore(settings.store, read_only=True)
+    assert graph not in reopened.graphs()
+    assert ONTOLOGY_GRAPH in reopened.graphs()
+    assert not journal.exists()

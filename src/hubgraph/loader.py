@@ -7,7 +7,6 @@ graph of the same name in the store, so loading a source twice leaves the same q
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,10 +40,11 @@ class Source:
     def quad_count(self) -> int:
         return len(self.dataset)
 
-    def graph_ntriples(self, graph: str) -> bytes:
-        out = io.BytesIO()
-        self.dataset.dump(out, ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(graph))
-        return out.getvalue()
+    def graph_sizes(self) -> dict[str, int]:
+        rows = self.dataset.query(
+            "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+        )
+        return {row["g"].value: int(row["n"].value) for row in rows}  # type: ignore[union-attr]
 
 
 def source_files(paths: Iterable[Path]) -> list[Path]:
@@ -144,6 +144,5 @@ def load_sources(
     sources = read_and_check(paths, shapes)
     if ontology_dir is not None:
         sources = ontology_sources(ontology_dir) + sources
-    graphs = {g: s.graph_ntriples(g) for s in sources for g in s.graphs}
-    store.replace_graphs(graphs)
-    return LoadReport({g: body.count(b"\n") for g, body in graphs.items()})
+    store.replace_graphs([s.dataset for s in sources])
+    return LoadReport({g: n for s in sources for g, n in s.graph_sizes().items()})

@@ -8,9 +8,10 @@ Protocol endpoint. Every request carries the query timeout, so a silent store ca
 
 from __future__ import annotations
 
+import io
 import re
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import IO, Any
 
 import httpx
@@ -20,7 +21,13 @@ from hubgraph import errors
 from hubgraph.executor import CHUNK_BYTES, Job, Rows, ThreadedAsync, collect_rows
 from hubgraph.formats import GRAPH_FORMATS, RESULT_FORMATS
 from hubgraph.scanner import undeclared_prefixes
-from hubgraph.store import TRANSACTION_LIMIT, QueryResult, rdf_format
+from hubgraph.store import (
+    TRANSACTION_LIMIT,
+    QueryResult,
+    graph_names,
+    rdf_format,
+    replacement_update,
+)
 
 DEFAULT_TIMEOUT = 30.0
 
@@ -143,21 +150,18 @@ class RemoteStore:
                 f"{response.text[:500]}"
             )
 
-    def replace_graphs(self, graphs: Mapping[str, bytes]) -> None:
-        total = sum(body.count(b"\n") for body in graphs.values())
-        if total <= TRANSACTION_LIMIT:
-            self._update(
-                " ;\n".join(
-                    f"DROP SILENT GRAPH <{g}> ;\nINSERT DATA {{ GRAPH <{g}> {{\n{body.decode()}}}}}"
-                    for g, body in graphs.items()
-                )
-            )
+    def replace_graphs(self, datasets: Sequence[ox.Store]) -> None:
+        graphs = [(d, g) for d in datasets for g in graph_names(d)]
+        if sum(len(d) for d in datasets) <= TRANSACTION_LIMIT:
+            self._update(replacement_update(graphs))
             return
-        for g, body in graphs.items():
+        for dataset, g in graphs:
+            body = io.BytesIO()
+            dataset.dump(body, ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(g))
             response = self._http.put(
                 self.graph_store_endpoint,
                 params={"graph": g},
-                content=body,
+                content=body.getvalue(),
                 headers={"Content-Type": "application/n-triples"},
                 timeout=None,
             )

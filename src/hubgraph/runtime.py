@@ -47,8 +47,12 @@ def prepare_store(settings: Settings) -> None:
     try:
         interrupted = store.interrupted_load()
         if interrupted:
-            log.warning("a bulk load into %s did not finish; reloading data/", settings.store)
-        if settings.load_on_start or interrupted or store.count() == 0:
+            store.drop_graphs(interrupted)
+            log.warning(
+                "a bulk load into %s did not finish; dropped its %d incomplete graph(s): %s",
+                settings.store, len(interrupted), ", ".join(interrupted[:5]),
+            )  # fmt: skip
+        if settings.load_on_start or store.count() == 0:
             report = load_data(store, settings)
             log.info("loaded %d quads into %s", report.quad_count, settings.store)
     finally:

@@ -7,9 +7,11 @@ only code that touches pyoxigraph's ``Store``); :mod:`hubgraph.remote` holds the
 
 from __future__ import annotations
 
+import io
 import os
+import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO, Protocol
 
@@ -40,8 +42,9 @@ class GraphStore(Protocol):
         it is ignored when ``default_graph`` or ``named_graphs`` name the dataset."""
         ...
 
-    def replace_graphs(self, graphs: Mapping[str, bytes]) -> None:
-        """Make each named graph hold exactly the given N-Triples, all at once."""
+    def replace_graphs(self, datasets: Sequence[ox.Store]) -> None:
+        """Make each named graph of the in-memory ``datasets`` hold exactly their quads in the
+        store, all at once."""
         ...
 
     def graphs(self) -> list[str]: ...
@@ -72,6 +75,23 @@ def dataset_arguments(
         "default_graph": [ox.NamedNode(g) for g in default_graph or []],
         "named_graphs": [ox.NamedNode(g) for g in named_graphs or []],
     }
+
+
+def graph_names(dataset: ox.Store) -> list[str]:
+    return sorted(g.value for g in dataset.named_graphs() if isinstance(g, ox.NamedNode))
+
+
+def replacement_update(graphs: Sequence[tuple[ox.Store, str]]) -> str:
+    """One SPARQL update that replaces each graph with its quads in its in-memory dataset."""
+    parts = []
+    for dataset, graph in graphs:
+        body = io.BytesIO()
+        dataset.dump(body, ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(graph))
+        parts.append(
+            f"DROP SILENT GRAPH <{graph}> ;\n"
+            f"INSERT DATA {{ GRAPH <{graph}> {{\n{body.getvalue().decode()}}} }}"
+        )
+    return " ;\n".join(parts)
 
 
 def generation_file(path: Path) -> Path:
@@ -146,25 +166,27 @@ class OxigraphStore:
         except OSError as exc:
             raise QueryFailed(f"the store failed: {exc}") from None
 
-    def replace_graphs(self, graphs: Mapping[str, bytes]) -> None:
-        total = sum(body.count(b"\n") for body in graphs.values())
-        if total <= TRANSACTION_LIMIT:
+    def replace_graphs(self, datasets: Sequence[ox.Store]) -> None:
+        graphs = [(d, g) for d in datasets for g in graph_names(d)]
+        if sum(len(d) for d in datasets) <= TRANSACTION_LIMIT:
             # One SPARQL update is one transaction: readers see all of it or none of it.
-            update = " ;\n".join(
-                f"DROP SILENT GRAPH <{g}> ;\nINSERT DATA {{ GRAPH <{g}> {{\n" + body.decode() + "}}"
-                for g, body in graphs.items()
-            )
-            self._store.update(update)
+            self._store.update(replacement_update(graphs))
         else:
             # Large sources: a transaction this size is several times slower than a bulk load,
             # so write in bulk behind a journal. Readers only reopen once the generation marker
             # moves, and a journal left by a crash names the graphs to reload.
             journal = self._journal()
             if journal is not None:
-                journal.write_text("\n".join(graphs))
-            for g, body in graphs.items():
-                self._store.clear_graph(ox.NamedNode(g))
-                self._store.bulk_load(body, ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(g))
+                journal.write_text("\n".join(g for _, g in graphs))
+            for _, g in graphs:
+                if self._store.contains_named_graph(ox.NamedNode(g)):
+                    self._store.clear_graph(ox.NamedNode(g))
+            with tempfile.TemporaryDirectory(dir=self.path.parent if self.path else None) as tmp:
+                # One bulk load of everything: each load builds and ingests files of its own.
+                for i, dataset in enumerate(datasets):
+                    dump = Path(tmp) / f"{i}.nq"
+                    dataset.dump(str(dump), ox.RdfFormat.N_QUADS)
+                    self._store.bulk_load(path=str(dump), format=ox.RdfFormat.N_QUADS)
             if journal is not None:
                 self._store.flush()
                 journal.unlink()
@@ -172,6 +194,15 @@ class OxigraphStore:
 
     def _journal(self) -> Path | None:
         return self.path.with_name(self.path.name + ".loading") if self.path else None
+
+    def drop_graphs(self, graphs: Sequence[str]) -> None:
+        """Remove ``graphs`` (what an interrupted bulk load left half-written)."""
+        for graph in graphs:
+            self._store.remove_graph(ox.NamedNode(graph))
+        journal = self._journal()
+        if journal is not None and journal.exists():
+            journal.unlink()
+        self.mark_changed()
 
     def interrupted_load(self) -> list[str]:
         """Graphs of a bulk load that did not finish (empty when there was none)."""
