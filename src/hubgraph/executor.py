@@ -68,8 +68,9 @@ class Executor(Protocol):
 
     def rows(self, job: Job, timeout: float) -> Rows: ...
 
-    async def astream(self, job: Job, timeout: float) -> AsyncIterator[bytes]:
-        """:meth:`stream` for the event loop: the same contract, without blocking it."""
+    async def astream(self, job: Job, timeout: float) -> bytes | AsyncIterator[bytes]:
+        """:meth:`stream` for the event loop: the same contract, without blocking it. A result
+        that is already complete comes as bytes, so it can be sent in one piece."""
         ...
 
     async def arows(self, job: Job, timeout: float) -> Rows: ...
@@ -86,7 +87,7 @@ class ThreadedAsync:
     def rows(self, job: Job, timeout: float) -> Rows:
         raise NotImplementedError
 
-    async def astream(self, job: Job, timeout: float) -> AsyncIterator[bytes]:
+    async def astream(self, job: Job, timeout: float) -> bytes | AsyncIterator[bytes]:
         chunks = await run_in_threadpool(self.stream, job, timeout)
         return iterate_in_threadpool(chunks)
 
@@ -140,12 +141,11 @@ class _Sink:
     def write(self, data: bytes) -> int:
         self._buffer += data
         if len(self._buffer) >= CHUNK_BYTES:
-            self.flush()
+            self._send(("data", self.take()))
         return len(data)
 
     def flush(self) -> None:
-        if self._buffer:
-            self._send(("data", self.take()))
+        """The engine flushes when it is done; the caller sends what is left with the end."""
 
     def take(self) -> bytes:
         data = bytes(self._buffer)
@@ -252,13 +252,13 @@ class WorkerPool:
                 if remaining <= 0 or self._closed:
                     raise self._busy()
                 self._lock.wait(remaining)
-            return self._idle.popleft()
+            return self._idle.pop()  # the most recent: still awake, caches warm
 
     async def _aacquire(self, deadline: float) -> _Worker:
         loop = asyncio.get_running_loop()
         with self._lock:
             if self._idle:
-                return self._idle.popleft()
+                return self._idle.pop()  # the most recent: still awake, caches warm
             future: asyncio.Future[_Worker] = loop.create_future()
             self._async_waiters.append((loop, future))
         try:
@@ -375,14 +375,14 @@ class WorkerPool:
             if not finished:
                 self._replace(worker)  # the client went away mid-stream
 
-    async def astream(self, job: Job, timeout: float) -> AsyncIterator[bytes]:
+    async def astream(self, job: Job, timeout: float) -> bytes | AsyncIterator[bytes]:
         deadline = time.monotonic() + timeout
         worker = await self._aacquire(deadline)
         worker.conn.send(("stream", job))
         first = await self._areceive(worker, deadline, timeout)
         if first[0] == "end":
             self._release(worker)
-            return _once(first[1])
+            return first[1]  # type: ignore[no-any-return]
         return self._arest(worker, first[1], deadline, timeout)
 
     async def _arest(
@@ -442,8 +442,3 @@ def _unwatch(loop: asyncio.AbstractEventLoop, fd: int) -> None:
 def _settle(future: asyncio.Future[None]) -> None:
     if not future.done():
         future.set_result(None)
-
-
-async def _once(data: bytes) -> AsyncIterator[bytes]:
-    if data:
-        yield data

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from hubgraph.errors import QueryTooComplex, ServiceNotAllowed, UpdateRefused
 
@@ -100,6 +101,7 @@ def scan(text: str, prefixes: Mapping[str, str] | None = None) -> QueryInfo:
     return QueryInfo(form or "UNKNOWN", max_depth, names_dataset, tuple(services))
 
 
+@lru_cache(maxsize=256)
 def where_clause_start(text: str) -> int:
     """The offset just inside the opening brace of the query's WHERE clause, where bindings
     for the whole query pattern can go (the WHERE keyword is optional except in CONSTRUCT)."""

@@ -37,7 +37,8 @@ class Streamed:
 @dataclass(frozen=True)
 class AsyncStreamed:
     format: Format
-    chunks: AsyncIterator[bytes]
+    chunks: bytes | AsyncIterator[bytes]
+    """The whole result when it came in one piece, else its chunks as they come."""
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,8 @@ class QueryService:
         self.executor = executor
         self.registry = registry
         self._concepts = lru_cache(maxsize=64)(self._concept_choices)
+        # Tools and dashboards send the same queries again and again: scan each text once.
+        self._scan = lru_cache(maxsize=1024)(self._scan_uncached)
 
     # -- SPARQL --------------------------------------------------------------------------
     def check(self, text: str) -> QueryInfo:
@@ -70,12 +73,7 @@ class QueryService:
                 f"the query is {len(text)} characters long; at most "
                 f"{self.settings.max_query_length} are allowed"
             )
-        info = check_query(
-            text,
-            max_depth=self.settings.max_nesting_depth,
-            service_allowlist=self.settings.service_allowlist,
-            prefixes=PREFIXES,
-        )
+        info = self._scan(text)
         if info.form == "UNKNOWN":
             # Let the engine's parser say where it goes wrong; it needs no data for that.
             try:
@@ -84,6 +82,14 @@ class QueryService:
                 raise QuerySyntaxError(f"malformed query: {exc.msg}") from None
             raise QuerySyntaxError("malformed query: expected SELECT, CONSTRUCT, DESCRIBE or ASK")
         return info
+
+    def _scan_uncached(self, text: str) -> QueryInfo:
+        return check_query(
+            text,
+            max_depth=self.settings.max_nesting_depth,
+            service_allowlist=self.settings.service_allowlist,
+            prefixes=PREFIXES,
+        )
 
     def job(
         self,

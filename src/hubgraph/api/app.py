@@ -6,6 +6,7 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -16,7 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hubgraph import __version__
 from hubgraph.api import canned, describe, entities, sources, sparql, web
-from hubgraph.api.fastpath import FastPath
+from hubgraph.api.fastpath import FastPath, HubgraphApp
 from hubgraph.api.responses import error_body, error_response
 from hubgraph.config import Settings
 from hubgraph.errors import HubgraphError, MethodNotAllowed
@@ -78,7 +79,7 @@ def create_app(settings: Settings, service: QueryService | None = None) -> FastA
         if owned:
             app.state.service.close()
 
-    app = FastAPI(
+    app = HubgraphApp(
         title="hubgraph",
         version=__version__,
         description=DESCRIPTION,
@@ -86,18 +87,17 @@ def create_app(settings: Settings, service: QueryService | None = None) -> FastA
     )
     app.state.service = service
     app.state.settings = settings
-    # Added innermost first: the request log sees every request, CORS headers go on every
-    # answer, and the fast path serves /sparql and /queries/… behind both.
-    app.add_middleware(FastPath, queries=frozenset(service.registry.queries))
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=list(settings.cors_origins),
-        allow_methods=["GET", "POST"],
-        allow_headers=["*"],
-        expose_headers=["Link", "X-Hubgraph-Truncated"],
-    )
-
+    cors: dict[str, Any] = {
+        "allow_origins": list(settings.cors_origins),
+        "allow_methods": ["GET", "POST"],
+        "allow_headers": ["*"],
+        "expose_headers": ["Link", "X-Hubgraph-Truncated"],
+    }
+    # Innermost first: the request log sees every request, CORS headers go on every answer.
+    app.add_middleware(CORSMiddleware, **cors)
     app.add_middleware(RequestLog)
+    app.fast_path = FastPath(frozenset(service.registry.queries))
+    app.fast_stack = RequestLog(CORSMiddleware(app.fast_path, **cors))
 
     @app.exception_handler(HubgraphError)
     async def on_hubgraph_error(request: Request, exc: HubgraphError) -> JSONResponse:

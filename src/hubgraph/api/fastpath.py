@@ -1,9 +1,9 @@
-"""The hot paths, served without FastAPI's routing and parameter validation.
+"""The hot paths, served without FastAPI's middleware, routing and parameter validation.
 
 ``/sparql`` and ``/queries/{name}`` are what notebooks and benchmarks hit hardest, and there
-FastAPI's per-request machinery costs more than the query itself. This middleware sends those
-requests straight to the same handlers the documented routes use; everything else (and every
-other method) goes on to FastAPI.
+FastAPI's per-request machinery costs more than a point lookup. :class:`HubgraphApp` sends those
+requests straight to the same handlers the documented routes use, behind only the request log
+and CORS; everything else (and every other method) goes through FastAPI as usual.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
+from fastapi import FastAPI
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -25,8 +26,7 @@ SUFFIXES = {".csv": "csv", ".json": "records"}
 
 
 class FastPath:
-    def __init__(self, app: ASGIApp, queries: frozenset[str]) -> None:
-        self.app = app
+    def __init__(self, queries: frozenset[str]) -> None:
         self.queries = queries
 
     def route(self, method: str, path: str) -> Handler | None:
@@ -44,10 +44,8 @@ class FastPath:
         return lambda request: canned.run_canned(request, name, suffix)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        handler = self.route(scope["method"], scope["path"]) if scope["type"] == "http" else None
-        if handler is None:
-            await self.app(scope, receive, send)
-            return
+        handler = self.route(scope["method"], scope["path"])
+        assert handler is not None, "HubgraphApp only sends routed requests here"
         try:
             response = await handler(Request(scope, receive))
         except HubgraphError as exc:
@@ -58,3 +56,22 @@ class FastPath:
                 error_body(500, "internal-error", "an unexpected error occurred"), 500
             )
         await response(scope, receive, send)
+
+
+class HubgraphApp(FastAPI):
+    """FastAPI, with the hot paths taken before its own middleware stack."""
+
+    fast_path: FastPath | None = None
+    fast_stack: ASGIApp | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            self.fast_stack is not None
+            and self.fast_path is not None
+            and scope["type"] == "http"
+            and self.fast_path.route(scope["method"], scope["path"]) is not None
+        ):
+            scope["app"] = self  # what Starlette would set: handlers find the service there
+            await self.fast_stack(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)

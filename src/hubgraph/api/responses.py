@@ -30,8 +30,11 @@ def service_of(request: Request) -> QueryService:
 
 
 def streaming(streamed: Streamed | AsyncStreamed) -> Response:
+    headers = {"Vary": "Accept"}
+    if isinstance(streamed.chunks, bytes):  # small results: no streaming machinery needed
+        return Response(streamed.chunks, media_type=streamed.format.content_type, headers=headers)
     return StreamingResponse(
-        streamed.chunks, media_type=streamed.format.content_type, headers={"Vary": "Accept"}
+        streamed.chunks, media_type=streamed.format.content_type, headers=headers
     )
 
 
