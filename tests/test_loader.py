@@ -109,13 +109,18 @@ def test_one_bad_file_among_several_loads_none(
     disk_store: OxigraphStore, settings: Settings, tmp_path: Path
 ) -> None:
     good = article_text(settings).replace(ARTICLE, "gbnews-copy")
-    bad = good.replace("hg:towards policy:uk-return-hubs ;", "", 1)
+    bad = (
+        article_text(settings)
+        .replace(ARTICLE, "gbnews-other")
+        .replace("hg:towards policy:uk-return-hubs ;", "", 1)
+    )
     paths = [write_variant(tmp_path, good, "a.trig"), write_variant(tmp_path, bad, "b.trig")]
     before = snapshot(disk_store)
     with pytest.raises(ValidationError):
         load_data(disk_store, settings, paths)
     assert snapshot(disk_store) == before
     assert SOURCE + "gbnews-copy" not in disk_store.graphs()
+    assert SOURCE + "gbnews-other" not in disk_store.graphs()
 
 
 def test_triples_outside_a_named_graph_are_refused(settings: Settings, tmp_path: Path) -> None:
@@ -177,3 +182,50 @@ def test_an_interrupted_bulk_load_is_dropped_at_the_next_start(
     assert graph not in reopened.graphs()
     assert ONTOLOGY_GRAPH in reopened.graphs()
     assert not journal.exists()
+
+
+def test_a_failed_check_during_a_bulk_load_restores_what_it_replaced(
+    disk_store: OxigraphStore, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store_module, "TRANSACTION_LIMIT", 10)
+    bad = (
+        article_text(settings)
+        .replace(ARTICLE, "gbnews-new")
+        .replace("        hg:holder country:montenegro ;\n", "", 1)
+    )
+    before = snapshot(disk_store)
+    with pytest.raises(ValidationError, match="holder"):
+        load_data(disk_store, settings, [write_variant(tmp_path, bad, "new.trig")])
+    assert snapshot(disk_store) == before
+    assert disk_store.interrupted_load() == []
+
+
+def test_a_bulk_load_of_new_graphs_that_passes_is_all_there(
+    disk_store: OxigraphStore, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store_module, "TRANSACTION_LIMIT", 10)
+    good = article_text(settings).replace(ARTICLE, "gbnews-new")
+    report = load_data(disk_store, settings, [write_variant(tmp_path, good, "new.trig")])
+    assert disk_store.count(SOURCE + "gbnews-new") == report.graphs[SOURCE + "gbnews-new"]
+    assert disk_store.count(SOURCE + "gbnews-new") == disk_store.count(SOURCE + ARTICLE)
+
+
+def test_a_failed_check_during_a_bulk_load_of_only_new_graphs_leaves_nothing(
+    disk_store: OxigraphStore, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hubgraph.loader import load_sources
+
+    monkeypatch.setattr(store_module, "TRANSACTION_LIMIT", 10)
+    bad = (
+        article_text(settings)
+        .replace(ARTICLE, "gbnews-new")
+        .replace("owl:sameAs wd:Q236", "owl:sameAs <http://www.wikidata.org/entity/X236>", 1)
+    )
+    before = snapshot(disk_store)
+    with pytest.raises(ValidationError, match="X236"):
+        load_sources(
+            disk_store,
+            [write_variant(tmp_path, bad, "new.trig")],
+            shapes=settings.ontology_dir / "shapes.ttl",
+        )
+    assert snapshot(disk_store) == before

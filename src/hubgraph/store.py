@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import os
-import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -181,12 +180,9 @@ class OxigraphStore:
             for _, g in graphs:
                 if self._store.contains_named_graph(ox.NamedNode(g)):
                     self._store.clear_graph(ox.NamedNode(g))
-            with tempfile.TemporaryDirectory(dir=self.path.parent if self.path else None) as tmp:
-                # One bulk load of everything: each load builds and ingests files of its own.
-                for i, dataset in enumerate(datasets):
-                    dump = Path(tmp) / f"{i}.nq"
-                    dataset.dump(str(dump), ox.RdfFormat.N_QUADS)
-                    self._store.bulk_load(path=str(dump), format=ox.RdfFormat.N_QUADS)
+            for dataset in datasets:
+                # Straight from the parsed dataset, without a detour through text.
+                self._store.bulk_extend(dataset)
             if journal is not None:
                 self._store.flush()
                 journal.unlink()
