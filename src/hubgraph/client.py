@@ -34,6 +34,9 @@ from urllib.parse import quote
 
 import httpx
 
+from hubgraph.queries import parse_qid
+from hubgraph.terms import FLOATS, INTEGERS
+
 if TYPE_CHECKING:  # pragma: no cover
     import pandas
 
@@ -46,17 +49,6 @@ DEFAULT_URL = "http://127.0.0.1:8000"
 SPARQL_JSON = "application/sparql-results+json"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 ID = "https://w3id.org/hubgraph/id/"
-INTEGER_TYPES = frozenset(
-    XSD + t
-    for t in (
-        "integer", "int", "long", "short", "byte", "nonNegativeInteger", "positiveInteger",
-        "nonPositiveInteger", "negativeInteger", "unsignedInt", "unsignedLong",
-        "unsignedShort", "unsignedByte",
-    )
-)  # fmt: skip
-FLOAT_TYPES = frozenset({XSD + "decimal", XSD + "double", XSD + "float"})
-_QID = re.compile(r"^(?:wd:)?(Q[1-9][0-9]*)$")
-_QID_IRI = re.compile(r"^https?://(?:www\.)?wikidata\.org/(?:entity|wiki)/(Q[1-9][0-9]*)$")
 _DATE = re.compile(r"^(-?\d{4,}-\d{2}-\d{2})(?:Z|[+-]\d{2}:\d{2})?$")
 PANDAS_MISSING = (
     "this needs pandas, which is not installed: pip install 'hubgraph[pandas]' (or pip install "
@@ -85,11 +77,7 @@ class HubgraphClientError(Exception):
 def qid(value: object) -> str | None:
     """The Wikidata QID ``value`` names — ``http://www.wikidata.org/entity/Q1246``,
     ``https://www.wikidata.org/wiki/Q1246``, ``wd:Q1246`` or ``Q1246`` — else None."""
-    if not isinstance(value, str):
-        return None
-    text = value.strip()
-    match = _QID.match(text) or _QID_IRI.match(text)
-    return match.group(1) if match else None
+    return parse_qid(value) if isinstance(value, str) else None
 
 
 def convert_term(term: Mapping[str, Any] | None) -> Any:
@@ -105,9 +93,9 @@ def convert_term(term: Mapping[str, Any] | None) -> Any:
     if kind in {"literal", "typed-literal"}:
         datatype = term.get("datatype")
         try:
-            if datatype in INTEGER_TYPES:
+            if datatype in INTEGERS:
                 return int(value)
-            if datatype in FLOAT_TYPES:
+            if datatype in FLOATS:
                 return float(value)
             if datatype == XSD + "boolean":
                 if value.strip() not in {"true", "false", "1", "0"}:
