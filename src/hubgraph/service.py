@@ -144,12 +144,9 @@ class QueryService:
         fmt, job = self.prepare_sparql(text, **options)
         return AsyncStreamed(fmt, await self.executor.astream(job, self.settings.query_timeout))
 
-    def select(self, text: str, *, limit: int | None = None) -> Rows:
-        info = self.check(text)
-        return self.executor.rows(
-            self.job(text, info) if limit is None else _with_limit(self.job(text, info), limit),
-            self.settings.query_timeout,
-        )
+    def select(self, text: str) -> Rows:
+        """Every row of a query (for the service's own small queries and the CLI)."""
+        return self.executor.rows(self.job(text, self.check(text)), self.settings.query_timeout)
 
     # -- canned queries ------------------------------------------------------------------
     def prepare_canned(
@@ -314,7 +311,3 @@ class QueryService:
 
     def close(self) -> None:
         self.executor.close()
-
-
-def _with_limit(job: Job, limit: int) -> Job:
-    return Job(**{**job.__dict__, "limit": limit})

@@ -229,13 +229,6 @@ def load_shapes(path: Path) -> list[Check]:
         return compile_shapes(ox.parse(f, ox.RdfFormat.TURTLE, base_iri=path.resolve().as_uri()))
 
 
-def validate(quads: Iterable[ox.Quad], checks: list[Check]) -> list[Violation]:
-    """Every violation of ``checks`` by the graph made of ``quads`` (their graphs merged)."""
-    data = ox.Store()
-    data.extend(ox.Quad(q.subject, q.predicate, q.object) for q in quads)
-    return validate_store(data, checks)
-
-
 def validate_store(data: ox.Store, checks: list[Check]) -> list[Violation]:
     violations = []
     subclasses = bool(
