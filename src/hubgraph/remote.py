@@ -26,6 +26,7 @@ from hubgraph.store import (
     QueryResult,
     graph_names,
     rdf_format,
+    replacement_update,
 )
 
 DEFAULT_TIMEOUT = 30.0
@@ -43,21 +44,6 @@ def _with_prefixes(query: str, prefixes: Mapping[str, str]) -> str:
     if not missing:
         return query
     return " ".join(f"PREFIX {p}: <{iri}>" for p, iri in missing.items()) + " " + query
-
-
-def replacement_update(graphs: Sequence[tuple[ox.Store, str]]) -> str:
-    """As :func:`hubgraph.store.replacement_update`, but ``INSERT { … } WHERE {}`` rather than
-    ``INSERT DATA``: the same quads, and Virtuoso refuses blank nodes in ``INSERT DATA``
-    (error SP031) though it takes them in a template."""
-    parts = []
-    for dataset, graph in graphs:
-        body = io.BytesIO()
-        dataset.dump(body, ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(graph))
-        parts.append(
-            f"DROP SILENT GRAPH <{graph}> ;\n"
-            f"INSERT {{ GRAPH <{graph}> {{\n{body.getvalue().decode()}}} }} WHERE {{}}"
-        )
-    return " ;\n".join(parts)
 
 
 class RemoteStore:

@@ -81,14 +81,16 @@ def graph_names(dataset: ox.Store) -> list[str]:
 
 
 def replacement_update(graphs: Sequence[tuple[ox.Store, str]]) -> str:
-    """One SPARQL update that replaces each graph with its quads in its in-memory dataset."""
+    """One SPARQL update that replaces each graph with its quads in its in-memory dataset.
+    ``INSERT { … } WHERE {}`` rather than ``INSERT DATA``: the same quads, and some stores
+    (Virtuoso: error SP031) refuse blank nodes in ``INSERT DATA``."""
     parts = []
     for dataset, graph in graphs:
         body = io.BytesIO()
         dataset.dump(body, ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(graph))
         parts.append(
             f"DROP SILENT GRAPH <{graph}> ;\n"
-            f"INSERT DATA {{ GRAPH <{graph}> {{\n{body.getvalue().decode()}}} }}"
+            f"INSERT {{ GRAPH <{graph}> {{\n{body.getvalue().decode()}}} }} WHERE {{}}"
         )
     return " ;\n".join(parts)
 
