@@ -18,7 +18,7 @@ import pytest
 from conftest import ROOT, free_port
 
 from hubgraph.config import Settings
-from hubgraph.errors import QueryFailed, QuerySyntaxError
+from hubgraph.errors import QuerySyntaxError
 from hubgraph.runtime import open_service
 from hubgraph.service import QueryService
 
@@ -135,11 +135,6 @@ def column(page, name: str) -> list[str]:  # type: ignore[no-untyped-def]
     return [row[i].value for row in page.rows if row[i] is not None]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=QueryFailed,
-    reason="Virtuoso 7.2 refuses GROUP BY over more than 20 keys (SQ186); this query has 21",
-)
 def test_conditions(service: QueryService) -> None:
     page = service.canned("countries-attaching-conditions", {})
     assert set(column(page, "countryLabel")) == {"Kosovo", "Montenegro"}
