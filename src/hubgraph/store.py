@@ -143,6 +143,7 @@ class OxigraphStore:
                     "hubgraph process loading into it? Serving processes open it read-only."
                 ) from None
         self.generation = read_generation(self.path) if self.path else 0
+        self._marker = str(generation_file(self.path)) if self.path else ""
 
     def query(
         self,
@@ -244,7 +245,10 @@ class OxigraphStore:
         read-only open sees the data as it was when it was opened."""
         if self.path is None or not self.read_only:
             return
-        generation = read_generation(self.path)
+        try:  # once per query: a plain stat of a path made once, not a pathlib walk
+            generation = os.stat(self._marker).st_mtime_ns
+        except FileNotFoundError:
+            generation = 0
         if generation != self.generation:
             self._store = open_read_only(self.path)
             self.generation = generation

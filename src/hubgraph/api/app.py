@@ -98,6 +98,7 @@ def create_app(settings: Settings, service: QueryService | None = None) -> FastA
     app.add_middleware(RequestLog)
     app.fast_path = FastPath(frozenset(service.registry.queries))
     app.fast_stack = RequestLog(CORSMiddleware(app.fast_path, **cors))
+    app.fast_stack_same_origin = RequestLog(app.fast_path)
 
     @app.exception_handler(HubgraphError)
     async def on_hubgraph_error(request: Request, exc: HubgraphError) -> JSONResponse:

@@ -63,6 +63,10 @@ class HubgraphApp(FastAPI):
 
     fast_path: FastPath | None = None
     fast_stack: ASGIApp | None = None
+    """The fast path behind the request log and CORS."""
+    fast_stack_same_origin: ASGIApp | None = None
+    """The same without CORS, for requests that carry no Origin header (CORS has nothing
+    to add to those, and costs a wrapper a request)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
@@ -72,6 +76,8 @@ class HubgraphApp(FastAPI):
             and self.fast_path.route(scope["method"], scope["path"]) is not None
         ):
             scope["app"] = self  # what Starlette would set: handlers find the service there
-            await self.fast_stack(scope, receive, send)
+            cross_origin = any(name == b"origin" for name, _ in scope["headers"])
+            stack = self.fast_stack if cross_origin else self.fast_stack_same_origin
+            await (stack or self.fast_stack)(scope, receive, send)
             return
         await super().__call__(scope, receive, send)
