@@ -53,6 +53,10 @@ class Page:
     truncated: bool
     """True when more rows follow this page."""
 
+    @classmethod
+    def of(cls, query: CannedQuery, job: Job, result: Rows) -> Page:
+        return cls(query, result.variables, result.rows, job.offset, job.limit or 0, result.more)
+
 
 class QueryService:
     def __init__(
@@ -180,7 +184,7 @@ class QueryService:
     ) -> Page:
         query, job = self.prepare_canned(name, params, limit=limit, offset=offset)
         result = self.executor.rows(job, self.settings.query_timeout)
-        return Page(query, result.variables, result.rows, job.offset, job.limit or 0, result.more)
+        return Page.of(query, job, result)
 
     async def acanned(
         self,
@@ -201,7 +205,7 @@ class QueryService:
         else:
             query, job = self.prepare_canned(name, params, limit=limit, offset=offset)
         result = await self.executor.arows(job, self.settings.query_timeout)
-        return Page(query, result.variables, result.rows, job.offset, job.limit or 0, result.more)
+        return Page.of(query, job, result)
 
     def resolve_entity(self, value: str) -> ox.NamedNode | None:
         """The hubgraph entity a QID, short id or IRI names, if the graph knows it."""
