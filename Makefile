@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: serve test bench setup setup-test setup-bench browser lint clean
+.PHONY: serve test test-virtuoso bench setup setup-test setup-bench browser virtuoso lint clean
 
 serve: setup
 	$(BIN)/hubgraph serve
@@ -16,12 +16,16 @@ test: setup-test
 	$(BIN)/mypy src
 	$(BIN)/pytest -q
 
+# The API suite over Virtuoso alone (make test runs it with every other backend).
+test-virtuoso: setup-test
+	$(BIN)/pytest -q -k virtuoso
+
 bench: setup-bench
 	$(BIN)/python bench/run.py
 
 setup: $(VENV)/.installed
 
-setup-test: $(VENV)/.installed-test browser
+setup-test: $(VENV)/.installed-test browser virtuoso
 
 setup-bench: $(VENV)/.installed-bench
 
@@ -43,6 +47,11 @@ $(VENV)/.installed-bench: $(VENV)/.installed bench/requirements.txt
 # The browser tests drive Debian's Chromium; nothing is downloaded at test time.
 browser:
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+
+# The second real backend of the API suite: Debian's Virtuoso, started by the tests themselves.
+virtuoso:
+	command -v virtuoso-t >/dev/null || (apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq virtuoso-opensource)
 
 lint:
 	$(BIN)/ruff check src tests bench

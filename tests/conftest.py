@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import ssl
 import subprocess
@@ -76,6 +77,111 @@ class OxigraphServer:
         self.process.wait(timeout=10)
 
 
+VIRTUOSO_INI = """\
+[Database]
+DatabaseFile = {d}/virtuoso.db
+ErrorLogFile = {d}/virtuoso.log
+LockFile = {d}/virtuoso.lck
+TransactionFile = {d}/virtuoso.trx
+xa_persistent_file = {d}/virtuoso.pxa
+Striping = 0
+TempStorage = TempDatabase
+
+[TempDatabase]
+DatabaseFile = {d}/virtuoso-temp.db
+TransactionFile = {d}/virtuoso-temp.trx
+Striping = 0
+
+[Parameters]
+ServerPort = 127.0.0.1:{isql}
+DisableUnixSocket = 1
+DirsAllowed = .
+NumberOfBuffers = 10000
+MaxDirtyBuffers = 6000
+
+[HTTPServer]
+ServerPort = 127.0.0.1:{http}
+ServerRoot = {d}
+ServerThreads = 10
+MaxClientConnections = 10
+
+[SPARQL]
+ResultSetMaxRows = 100000
+MaxQueryExecutionTime = 60
+"""
+
+
+VIRTUOSO_REQUIRED = os.environ.get("HUBGRAPH_SKIP_VIRTUOSO") != "1"
+"""``make test`` installs Virtuoso and runs every backend; set HUBGRAPH_SKIP_VIRTUOSO=1 to
+run without it on a machine where it cannot be installed."""
+
+
+def need_virtuoso() -> None:
+    if shutil.which("virtuoso-t") is None or shutil.which("isql-vt") is None:
+        if VIRTUOSO_REQUIRED:
+            pytest.fail(
+                "virtuoso-t is not installed: run `make setup-test` (it installs Debian's "
+                "virtuoso-opensource), or set HUBGRAPH_SKIP_VIRTUOSO=1 to skip Virtuoso"
+            )
+        pytest.skip("HUBGRAPH_SKIP_VIRTUOSO=1 and virtuoso-t is not installed")
+    if not VIRTUOSO_REQUIRED:
+        pytest.skip("HUBGRAPH_SKIP_VIRTUOSO=1")
+
+
+class VirtuosoServer:
+    """A real Virtuoso (Debian ``virtuoso-opensource``) on loopback with a fresh database."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.http_port, self.isql_port = free_port(), free_port()
+        ini = folder / "virtuoso.ini"
+        ini.write_text(VIRTUOSO_INI.format(d=folder, http=self.http_port, isql=self.isql_port))
+        self.url = f"http://127.0.0.1:{self.http_port}/sparql"
+        self._log = (folder / "stdout.log").open("wb")
+        self.process = subprocess.Popen(
+            ["virtuoso-t", "-f", "-c", str(ini)], cwd=folder, stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            self._wait_ready()
+            # Updates through /sparql run as the SQL user "SPARQL", which may only read.
+            self.isql('GRANT SPARQL_UPDATE TO "SPARQL";')
+        except BaseException:
+            self.stop()
+            raise
+
+    def _wait_ready(self) -> None:
+        deadline = time.monotonic() + 120
+        while True:
+            if self.process.poll() is not None:
+                log = (self.folder / "virtuoso.log").read_text(errors="replace")[-2000:]
+                raise RuntimeError(f"virtuoso-t exited: {log}")
+            try:
+                response = httpx.get(self.url, params={"query": "ASK {}"}, timeout=2)
+                if response.status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("Virtuoso did not come up within 120 s")
+            time.sleep(0.5)
+
+    def isql(self, statement: str) -> None:
+        subprocess.run(
+            ["isql-vt", str(self.isql_port), "dba", "dba", f"exec={statement}"],
+            check=True, capture_output=True, timeout=60,
+        )  # fmt: skip
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self._log.close()
+
+
 class LiveServer:
     """``hubgraph serve`` in its own process, as a user would start it."""
 
@@ -87,10 +193,11 @@ class LiveServer:
     ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.timeout = float((extra_env or {}).get("HUBGRAPH_QUERY_TIMEOUT", SERVER_TIMEOUT))
         env = {
             **os.environ,
             "HUBGRAPH_STORE": str(store),
-            "HUBGRAPH_QUERY_TIMEOUT": str(SERVER_TIMEOUT),
+            "HUBGRAPH_QUERY_TIMEOUT": str(self.timeout),
             "HUBGRAPH_WORKERS": "2",
             "HUBGRAPH_SERVICE_ALLOWLIST": "",
             **(extra_env or {}),
@@ -127,17 +234,40 @@ class LiveServer:
             self.process.kill()
 
 
-@pytest.fixture(scope="session", params=["embedded", "remote"])
+@pytest.fixture(scope="session", params=["embedded", "remote", "virtuoso"])
 def server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveServer]:
-    """The API suite runs twice: over the embedded store, and over a real Oxigraph server."""
+    """The API suite runs three times: over the embedded store, a real Oxigraph server and a
+    real Virtuoso."""
     folder = tmp_path_factory.mktemp(f"server-{request.param}")
     if request.param == "embedded":
         live = LiveServer(folder / "store")
         live.backend = "embedded"
         yield live
         live.stop()
+        return
+    if request.param == "virtuoso":
+        need_virtuoso()
+        virtuoso = VirtuosoServer(folder)
+        try:
+            live = LiveServer(
+                virtuoso.url,
+                # Virtuoso is never empty (it keeps its own system graphs): load explicitly.
+                extra_env={
+                    "HUBGRAPH_UPDATE_ENDPOINT": virtuoso.url,
+                    "HUBGRAPH_LOAD_ON_START": "1",
+                    # Virtuoso computes a whole answer before its first byte: dumping the store
+                    # five times at once takes it longer than the others' 3 s on a busy machine.
+                    "HUBGRAPH_QUERY_TIMEOUT": str(SERVER_TIMEOUT * 5),
+                },
+                log_dir=folder,
+            )
+            live.backend = "virtuoso"
+            yield live
+            live.stop()
+        finally:
+            virtuoso.stop()
         return
     oxigraph = OxigraphServer(folder / "oxigraph")
     try:

@@ -46,12 +46,14 @@ def local(settings: Settings) -> Iterator[Client]:
 
 
 # -- values ------------------------------------------------------------------------------
-def test_values_come_back_as_python_types(client: Client) -> None:
+def test_values_come_back_as_python_types(client: Client, server) -> None:  # type: ignore[no-untyped-def]
     [row] = client.sparql(TYPED)
     assert row["count"] == 5 and type(row["count"]) is int
     assert row["summit"] == datetime.date(2025, 10, 22)
     assert row["month"] == "2025-10"  # a gYearMonth is no date: it stays text
-    assert row["share"] == 3.0 and type(row["share"]) is float
+    # Virtuoso stores "3"^^xsd:decimal as an xsd:integer: its answer says 3, not 3.0.
+    share_type = int if server.backend == "virtuoso" else float
+    assert row["share"] == 3 and type(row["share"]) is share_type
     assert row["missing"] is True
     assert row["kosovo"] == "http://www.wikidata.org/entity/Q1246"
     assert qid(row["kosovo"]) == "Q1246"
@@ -226,14 +228,35 @@ def test_base_url_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 # -- in process --------------------------------------------------------------------------
-def test_in_process_gives_the_same_answers(client: Client, local: Client) -> None:
-    assert local.sparql(TYPED) == client.sparql(TYPED)
+def same_records(a: object, b: object) -> bool:
+    """Equal up to what SPARQL leaves to the engine: the order of GROUP_CONCAT's parts and of
+    unordered rows, and an empty concatenation given as "" or as no value."""
+
+    def normal(value: object) -> object:
+        if isinstance(value, dict):
+            return {k: normal(v) for k, v in value.items() if normal(v) is not None}
+        if isinstance(value, list):
+            return sorted((normal(v) for v in value), key=repr)
+        if isinstance(value, str):
+            return " | ".join(sorted(value.split(" | "))) if value else None
+        return value
+
+    return normal(a) == normal(b)
+
+
+def test_in_process_gives_the_same_answers(client: Client, local: Client, server) -> None:  # type: ignore[no-untyped-def]
+    if server.backend == "virtuoso":  # see test_values_come_back_as_python_types
+        assert local.sparql(TYPED)[0] | {"share": 3} == client.sparql(TYPED)[0]
+    else:
+        assert local.sparql(TYPED) == client.sparql(TYPED)
     assert local.sparql(STANCE_QIDS) == client.sparql(STANCE_QIDS)
     assert local.ask("ASK { ?c owl:sameAs wd:Q1246 }") is True
-    assert local.canned(
-        "countries-attaching-conditions", country=["Q1246", "Q236"]
-    ) == client.canned("countries-attaching-conditions", country=["Q1246", "Q236"])
-    assert local.entity("Q1246") == client.entity("Q1246")
+    conditions = {"country": ["Q1246", "Q236"]}
+    assert same_records(
+        local.canned("countries-attaching-conditions", **conditions),
+        client.canned("countries-attaching-conditions", **conditions),
+    )
+    assert same_records(local.entity("Q1246"), client.entity("Q1246"))
     assert local.stance_map_svg() == client.stance_map_svg()
     assert [q["name"] for q in local.queries()] == [q["name"] for q in client.queries()]
 

@@ -1,112 +1,33 @@
-"""hubgraph over a real Virtuoso (Debian package ``virtuoso-opensource``), started per module.
-
-Skipped unless ``HUBGRAPH_TEST_VIRTUOSO=1`` and ``virtuoso-t`` is on the PATH.
-"""
+"""The query service straight over a real Virtuoso (Debian package ``virtuoso-opensource``,
+installed by ``make setup-test``), started per module. The HTTP API suite runs over Virtuoso too:
+see the ``server`` fixture in conftest."""
 
 from __future__ import annotations
 
 import csv
 import io
-import os
-import shutil
-import subprocess
-import time
 from collections.abc import Iterator
 
-import httpx
 import pytest
-from conftest import ROOT, free_port
+from conftest import ROOT, VirtuosoServer, need_virtuoso
 
 from hubgraph.config import Settings
 from hubgraph.errors import QuerySyntaxError
 from hubgraph.runtime import open_service
 from hubgraph.service import QueryService
 
-pytestmark = [
-    pytest.mark.virtuoso,
-    pytest.mark.skipif(
-        os.environ.get("HUBGRAPH_TEST_VIRTUOSO") != "1" or shutil.which("virtuoso-t") is None,
-        reason="set HUBGRAPH_TEST_VIRTUOSO=1 and install virtuoso-opensource to run",
-    ),
-]
-
-INI = """\
-[Database]
-DatabaseFile = {d}/virtuoso.db
-ErrorLogFile = {d}/virtuoso.log
-LockFile = {d}/virtuoso.lck
-TransactionFile = {d}/virtuoso.trx
-xa_persistent_file = {d}/virtuoso.pxa
-Striping = 0
-TempStorage = TempDatabase
-
-[TempDatabase]
-DatabaseFile = {d}/virtuoso-temp.db
-TransactionFile = {d}/virtuoso-temp.trx
-Striping = 0
-
-[Parameters]
-ServerPort = 127.0.0.1:{isql}
-DisableUnixSocket = 1
-DirsAllowed = .
-NumberOfBuffers = 10000
-MaxDirtyBuffers = 6000
-
-[HTTPServer]
-ServerPort = 127.0.0.1:{http}
-ServerRoot = {d}
-ServerThreads = 5
-MaxClientConnections = 5
-
-[SPARQL]
-ResultSetMaxRows = 100000
-MaxQueryExecutionTime = 60
-"""
-
-
-def isql(port: int, statement: str) -> None:
-    subprocess.run(
-        ["isql-vt", str(port), "dba", "dba", f"exec={statement}"],
-        check=True, capture_output=True, timeout=60,
-    )  # fmt: skip
+pytestmark = [pytest.mark.virtuoso]
 
 
 @pytest.fixture(scope="module")
 def virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A fresh Virtuoso on loopback; yields its SPARQL endpoint."""
-    d = tmp_path_factory.mktemp("virtuoso")
-    http_port, isql_port = free_port(), free_port()
-    ini = d / "virtuoso.ini"
-    ini.write_text(INI.format(d=d, http=http_port, isql=isql_port))
-    endpoint = f"http://127.0.0.1:{http_port}/sparql"
-    log = (d / "stdout.log").open("wb")
-    process = subprocess.Popen(
-        ["virtuoso-t", "-f", "-c", str(ini)], cwd=d, stdout=log, stderr=subprocess.STDOUT
-    )
+    need_virtuoso()
+    server = VirtuosoServer(tmp_path_factory.mktemp("virtuoso"))
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"virtuoso-t exited: {(d / 'virtuoso.log').read_text()[-2000:]}")
-            try:
-                if httpx.get(endpoint, params={"query": "ASK {}"}, timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("Virtuoso did not come up within 120 s")
-            time.sleep(0.5)
-        # Updates through /sparql run as the SQL user "SPARQL", which may only read by default.
-        isql(isql_port, 'GRANT SPARQL_UPDATE TO "SPARQL";')
-        yield endpoint
+        yield server.url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+        server.stop()
 
 
 @pytest.fixture(scope="module")

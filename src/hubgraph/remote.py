@@ -4,11 +4,20 @@ the same narrow interface as the embedded one.
 Queries go to the query endpoint, loads to the update endpoint (one SPARQL Update request per
 load, which such stores run as one transaction) or, for large sources, to the Graph Store
 Protocol endpoint. Every request carries the query timeout, so a silent store cannot hang us.
+
+Stores differ, and callers never see it: what differs is handled here. Virtuoso (recognised by
+its ``Server`` header) answers ASK as a one-row SELECT of ``__ASK_RETVAL``, names blank nodes
+``nodeID://…``, writes TSV and CSV its own way, refuses N-Quads, and adds a query's own FROM to
+the protocol's ``default-graph-uri`` instead of letting the protocol override it. So from
+Virtuoso hubgraph asks for SPARQL JSON or N-Triples only, repairs them, and serializes the answer
+itself in the format the client asked for; and it drops the query's own dataset clauses when the
+protocol names a dataset.
 """
 
 from __future__ import annotations
 
 import io
+import json
 import re
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -18,9 +27,9 @@ import httpx
 import pyoxigraph as ox
 
 from hubgraph import errors
-from hubgraph.executor import CHUNK_BYTES, Job, Rows, ThreadedAsync, collect_rows
+from hubgraph.executor import CHUNK_BYTES, Job, Rows, ThreadedAsync, collect_rows, serialize
 from hubgraph.formats import GRAPH_FORMATS, RESULT_FORMATS
-from hubgraph.scanner import undeclared_prefixes
+from hubgraph.scanner import tokens, undeclared_prefixes
 from hubgraph.store import (
     TRANSACTION_LIMIT,
     QueryResult,
@@ -30,11 +39,63 @@ from hubgraph.store import (
 )
 
 DEFAULT_TIMEOUT = 30.0
+TRANSCODED_ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9"
+"""What hubgraph asks for when it serializes the answer itself."""
+TRANSCODED_GRAPH_ACCEPT = "application/n-triples, application/sparql-results+json;q=0.9"
+"""The same for a CONSTRUCT or DESCRIBE (Virtuoso sends SPARQL JSON rows if JSON comes first)."""
+GRAPH_ENGINE_NAMES = frozenset(f.engine_name for f in GRAPH_FORMATS)
 
 
 def sibling_endpoint(query_endpoint: str, name: str) -> str:
     """``…/query`` or ``…/sparql`` → ``…/{name}``: where Oxigraph and Fuseki put the others."""
     return re.sub(r"/(query|sparql)/?$", f"/{name}", query_endpoint.rstrip("/"))
+
+
+VIRTUOSO_ASK = "__ASK_RETVAL"
+_INVALID_BNODE_CHARS = re.compile(r"[^A-Za-z0-9_]")
+
+
+def repair_virtuoso_results(body: bytes) -> bytes:
+    """Virtuoso's SPARQL JSON as the standard says it: ASK as a boolean, blank node labels that
+    parse (``nodeID://b10006`` → ``b10006``)."""
+    if b"bnode" not in body and VIRTUOSO_ASK.encode() not in body:
+        return body  # nothing to repair: spare a large answer the round trip through Python
+    results = json.loads(body)
+    variables = results.get("head", {}).get("vars", [])
+    bindings = results.get("results", {}).get("bindings", [])
+    if variables == [VIRTUOSO_ASK]:
+        value = bindings[0][VIRTUOSO_ASK]["value"] if bindings else "0"
+        return json.dumps({"head": {}, "boolean": value in {"1", "true"}}).encode()
+    for binding in bindings:
+        for term in binding.values():
+            if term.get("type") == "bnode":
+                label = term["value"].removeprefix("nodeID://").removeprefix("_:")
+                term["value"] = _INVALID_BNODE_CHARS.sub("_", label) or "b"
+    return json.dumps(results).encode()
+
+
+def without_dataset_clauses(query: str) -> str:
+    """``query`` with its own FROM and FROM NAMED clauses blanked out (same length, so error
+    positions stay right): for stores that would otherwise merge them with the protocol's."""
+    text = list(query)
+    toks = list(tokens(query))
+    depth = 0
+    for i, tok in enumerate(toks):
+        if tok.kind == "open":
+            depth += 1
+        elif tok.kind == "close":
+            depth -= 1
+        elif depth == 0 and tok.kind == "word" and tok.text.upper() == "FROM":
+            clause = toks[i : i + 3]
+            if len(clause) > 1 and clause[1].kind == "word" and clause[1].text.upper() == "NAMED":
+                clause = clause[:3]
+            else:
+                clause = clause[:2]
+            end = clause[-1].start + len(clause[-1].text)
+            for j in range(tok.start, end):
+                if text[j] not in "\r\n":
+                    text[j] = " "
+    return "".join(text)
 
 
 def _with_prefixes(query: str, prefixes: Mapping[str, str]) -> str:
@@ -65,6 +126,19 @@ class RemoteStore:
         self.timeout = timeout
         self.union_parameter = union_parameter
         self._http = httpx.Client(timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)))
+        self._virtuoso: bool | None = None
+
+    @property
+    def is_virtuoso(self) -> bool:
+        """Whether the store is Virtuoso, from its ``Server`` header (asked once)."""
+        if self._virtuoso is None:
+            try:
+                response = self._http.get(self.query_endpoint, params={"query": "ASK {}"})
+                server = response.headers.get("server", "")
+            except httpx.HTTPError:
+                return False  # unknown for now: ask again next time
+            self._virtuoso = server.lower().startswith("virtuoso")
+        return self._virtuoso
 
     # -- queries -------------------------------------------------------------------------
     def _params(
@@ -81,13 +155,16 @@ class RemoteStore:
 
     def open_query(self, job: Job, accept: str, timeout: float) -> httpx.Response:
         """POST the query and return the streaming response, or raise the store's error."""
+        query = job.query
+        if self.is_virtuoso and (job.default_graph is not None or job.named_graphs is not None):
+            query = without_dataset_clauses(query)  # the protocol's dataset overrides FROM
         request = self._http.build_request(
             "POST",
             self.query_endpoint,
             params=self._params(job.union, job.default_graph, job.named_graphs),
             # The URL-encoded form, which every SPARQL 1.1 store takes: Virtuoso 7.2 does not
             # answer a direct POST (Content-Type application/sparql-query).
-            data={"query": _with_prefixes(job.query, job.prefixes)},
+            data={"query": _with_prefixes(query, job.prefixes)},
             headers={"Accept": accept},
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
         )
@@ -118,8 +195,12 @@ class RemoteStore:
         timeout: float | None = None,
     ) -> QueryResult:
         job = Job(sparql, union, default_graph, named_graphs, dict(prefixes or {}))
-        accept = "application/sparql-results+json, application/n-triples;q=0.9"
-        response = self.open_query(job, accept, timeout or self.timeout)
+        return self.fetch(job, TRANSCODED_ACCEPT, timeout or self.timeout)
+
+    def fetch(self, job: Job, accept: str, timeout: float) -> QueryResult:
+        """Run ``job``, asking for SPARQL JSON or N-Triples as ``accept`` prefers, and read the
+        whole answer as pyoxigraph results."""
+        response = self.open_query(job, accept, timeout)
         try:
             body = response.read()
         except httpx.TimeoutException:
@@ -128,12 +209,18 @@ class RemoteStore:
             ) from None
         finally:
             response.close()
-        kind = response.headers.get("content-type", "").split(";")[0].strip()
+        return self.parse_answer(body, response.headers.get("content-type", ""))
+
+    def parse_answer(self, body: bytes, content_type: str) -> QueryResult:
+        """The store's answer, asked for as SPARQL JSON or N-Triples, as pyoxigraph results."""
+        kind = content_type.split(";")[0].strip()
         if kind == "application/n-triples":
             # No QueryTriples can be built by hand: give the triples through an in-memory store.
             memory = ox.Store()
             memory.load(body, ox.RdfFormat.N_TRIPLES)
             return memory.query("CONSTRUCT WHERE { ?s ?p ?o }")  # type: ignore[no-any-return]
+        if self.is_virtuoso:
+            body = repair_virtuoso_results(body)
         return ox.parse_query_results(body, ox.QueryResultsFormat.JSON)  # type: ignore[no-any-return]
 
     # -- writes --------------------------------------------------------------------------
@@ -212,6 +299,8 @@ class RemoteExecutor(ThreadedAsync):
         self.store = store
 
     def stream(self, job: Job, timeout: float) -> Iterator[bytes]:
+        if self.store.is_virtuoso:
+            return iter([self._transcoded(job, timeout)])
         formats = {f.engine_name: f.media_type for f in RESULT_FORMATS + GRAPH_FORMATS}
         deadline = time.monotonic() + timeout
         response = self.store.open_query(job, formats[job.output], timeout)
@@ -239,6 +328,20 @@ class RemoteExecutor(ThreadedAsync):
             response.close()
             raise errors.QueryFailed(f"the remote store broke off: {exc}") from None
         return self._rest(response, bytes(first), chunks, deadline)
+
+    def _transcoded(self, job: Job, timeout: float) -> bytes:
+        """The whole answer, fetched in a form hubgraph can repair and serialized by hubgraph
+        (for stores whose own serializations are not the standard ones)."""
+        graph = job.output in GRAPH_ENGINE_NAMES
+        result = self.store.fetch(
+            job, TRANSCODED_GRAPH_ACCEPT if graph else TRANSCODED_ACCEPT, timeout
+        )
+        output = io.BytesIO()
+        try:
+            serialize(result, job.output, output)
+        except ValueError as exc:
+            raise errors.QueryFailed(f"the query failed: {exc}") from None
+        return output.getvalue()
 
     @staticmethod
     def _rest(
