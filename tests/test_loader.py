@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -168,19 +169,24 @@ def test_readers_see_a_new_source_after_reopening(
     assert isinstance(reader.query(ask), ox.QueryBoolean)
 
 
-def test_an_interrupted_bulk_load_is_dropped_at_the_next_start(
+def test_an_interrupted_load_leaves_every_graph_at_its_published_version(
     disk_store: OxigraphStore, settings: Settings
 ) -> None:
+    """The old recovery dropped every graph the journal named — the ontology and the shapes
+    too — although they were intact. Now the working copy goes back to the published version."""
     from hubgraph.runtime import prepare_store
 
+    before = {g: disk_store.count(g) for g in disk_store.graphs()}
     graph = SOURCE + ARTICLE
+    disk_store._store.clear_graph(ox.NamedNode(graph))  # as a crash mid-write would leave it
     journal = Path(settings.store + ".loading")
-    journal.write_text(graph)  # as a crash between writing and finishing would leave it
+    journal.write_text(json.dumps({"graphs": [ONTOLOGY_GRAPH, SHAPES_GRAPH, graph]}))
     disk_store.close()
     prepare_store(settings)
     reopened = OxigraphStore(settings.store, read_only=True)
-    assert graph not in reopened.graphs()
-    assert ONTOLOGY_GRAPH in reopened.graphs()
+    assert {g: reopened.count(g) for g in reopened.graphs()} == before
+    writer = OxigraphStore(settings.store)
+    assert {g: writer.count(g) for g in writer.graphs()} == before
     assert not journal.exists()
 
 
