@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 
 from hubgraph.config import Settings
-from hubgraph.errors import StoreReadOnly
+from hubgraph.errors import StorageFailed, StoreReadOnly
 from hubgraph.executor import Executor, InlineExecutor, WorkerPool
 from hubgraph.loader import LoadReport, load_sources
 from hubgraph.queries import QueryRegistry
@@ -48,16 +48,16 @@ def prepare_store(settings: Settings) -> None:
     write (read-only media or directory) is served as it is."""
     try:
         store = OxigraphStore(settings.store)
-    except StoreReadOnly as exc:
+    except (StoreReadOnly, StorageFailed) as exc:
         if settings.load_on_start:
-            raise StoreReadOnly(f"{exc.message}; cannot reload data/ into it") from None
+            raise type(exc)(f"{exc.message}; cannot reload data/ into it") from None
         reader = OxigraphStore(settings.store, read_only=True)  # raises when there is none
         try:
             if reader.count() == 0:
-                raise StoreReadOnly(f"{exc.message}, and it is empty: nothing to serve") from None
+                raise type(exc)(f"{exc.message}, and it is empty: nothing to serve") from None
         finally:
             reader.close()
-        log.warning("%s: serving it read-only; loads are refused", exc.message)
+        log.warning("%s: opening it read-only; loads are refused", exc.message)
         return
     try:
         if store.recovered:

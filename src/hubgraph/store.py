@@ -289,7 +289,7 @@ class OxigraphStore:
             self.path.mkdir(parents=True, exist_ok=True)
             return ox.Store(str(self.path))
         except OSError as exc:
-            if is_read_only_error(exc):
+            if is_read_only_error(exc) or disk_problem(exc) == "the disk is full":
                 raise self._refuse(exc) from None
             raise QueryFailed(
                 f"cannot open the store at {self.path} for writing ({exc}); is another "
