@@ -235,3 +235,18 @@ def test_a_failed_check_during_a_bulk_load_of_only_new_graphs_leaves_nothing(
             shapes=settings.ontology_dir / "shapes.ttl",
         )
     assert snapshot(disk_store) == before
+
+
+def test_old_versions_are_pruned_and_readers_open_the_current_one(
+    disk_store: OxigraphStore, settings: Settings
+) -> None:
+    from hubgraph.store import KEPT_VERSIONS, published_version, versions_dir
+
+    for _ in range(KEPT_VERSIONS + 2):
+        load_data(disk_store, settings)
+    kept = sorted(p.name for p in versions_dir(Path(settings.store)).iterdir() if p.is_dir())
+    assert len(kept) == KEPT_VERSIONS
+    current = published_version(Path(settings.store))
+    assert current is not None and current.name == kept[-1]
+    reader = OxigraphStore(settings.store, read_only=True)
+    assert canonical(reader) == canonical(disk_store)
