@@ -250,3 +250,31 @@ def test_old_versions_are_pruned_and_readers_open_the_current_one(
     assert current is not None and current.name == kept[-1]
     reader = OxigraphStore(settings.store, read_only=True)
     assert canonical(reader) == canonical(disk_store)
+
+
+def test_a_disk_error_mid_load_rolls_back_at_once(
+    disk_store: OxigraphStore, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    from hubgraph.errors import StorageFailed
+
+    monkeypatch.setattr(store_module, "TRANSACTION_LIMIT", 10)
+    before, same = snapshot(disk_store), canonical(disk_store)
+
+    def disk_full(step: str) -> None:
+        if step == "extended":  # half the new quads written, the old graph already cleared
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(store_module, "crash_point", disk_full)
+    extra = article_text(settings).replace(ARTICLE, "gbnews-second")
+    with pytest.raises(StorageFailed, match="the disk is full"):
+        load_data(
+            disk_store, settings, [settings.data_dir, write_variant(tmp_path, extra, "s.trig")]
+        )
+    assert snapshot(disk_store) == before
+    assert disk_store.interrupted_load() == []
+    assert snapshot(OxigraphStore(settings.store, read_only=True)) == before
+    monkeypatch.setattr(store_module, "crash_point", lambda step: None)
+    load_data(disk_store, settings)  # and the store takes the next load
+    assert canonical(disk_store) == same

@@ -422,26 +422,31 @@ class OxigraphStore:
 
     def _roll_back(self) -> None:
         """A load that failed part-way (a disk error, an interrupt): back to the published
-        version now, rather than at the next start."""
+        version now, rather than at the next start. If even that fails (the disk is still
+        full), the journal stays for the next writer, and this store object only reads."""
         assert self.path is not None
         del self._store
         try:
             self._recover()
-        finally:
             self._store = self._open_working_copy()
+        except Exception as exc:
+            log.warning(
+                "could not undo the failed load into %s yet (%s); the next hubgraph load or "
+                "serve will", self.path, disk_problem(exc),
+            )  # fmt: skip
+            self._store = open_read_only(self.path)
+            self.read_only = True
 
     def interrupted_load(self) -> list[str]:
         """Graphs of a load that is in progress or was interrupted (empty when none)."""
         journal = self._journal()
         if journal is None or not journal.exists():
             return []
-        return list(json.loads(journal.read_text())["graphs"])
-
-    def mark_changed(self) -> None:
-        """Publish what the working copy holds (a write made outside :meth:`replace_graphs`)."""
-        if self.path is None or self.read_only:
-            return
-        self._publish()
+        text = journal.read_text()
+        try:
+            return list(json.loads(text)["graphs"])
+        except (ValueError, KeyError, TypeError):
+            return text.split()
 
     # -- reading -----------------------------------------------------------------------------
     def query(
