@@ -80,3 +80,45 @@ def test_a_new_source_is_queryable_without_a_restart(writable: LiveServer) -> No
         count(writable.url)
         == before + graphs["https://w3id.org/hubgraph/source/gbnews-second-copy"]
     )
+
+
+ONTOLOGY_GRAPH = "https://w3id.org/hubgraph/graph/ontology"
+SHAPES_GRAPH = "https://w3id.org/hubgraph/graph/shapes"
+
+
+def graph_count(url: str, graph: str) -> int:
+    query = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
+    body = httpx.get(f"{url}/sparql", params={"query": query}, timeout=30).json()
+    return int(body["results"]["bindings"][0]["n"]["value"])
+
+
+@pytest.mark.parametrize(
+    "graph",
+    [
+        ONTOLOGY_GRAPH,
+        SHAPES_GRAPH,
+        "https://example.org/elsewhere",
+        "https://w3id.org/hubgraph/source/",
+    ],
+)
+def test_a_token_holder_cannot_replace_the_ontology_shapes_or_other_graphs(
+    writable: LiveServer, graph: str
+) -> None:
+    before = {g: graph_count(writable.url, g) for g in (ONTOLOGY_GRAPH, SHAPES_GRAPH)}
+    total = count(writable.url)
+    # A valid source, with its graph renamed to the one under attack, plus a harmless one.
+    body = SECOND.replace("src:gbnews-second-copy {", f"<{graph}> {{", 1)
+    assert f"<{graph}>" in body
+    response = post(writable.url, body)
+    assert response.status_code == 403, response.text
+    assert response.json()["error"] == "graph-not-allowed"
+    assert graph in response.json()["message"]
+    assert {g: graph_count(writable.url, g) for g in (ONTOLOGY_GRAPH, SHAPES_GRAPH)} == before
+    assert count(writable.url) == total
+
+
+def test_turtle_cannot_name_its_way_out_of_the_source_namespace(writable: LiveServer) -> None:
+    response = post(writable.url, "<https://e.org/a> <https://e.org/b> <https://e.org/c> .",
+                    kind="text/turtle")  # fmt: skip
+    assert response.status_code == 201, response.text
+    assert list(response.json()["graphs"]) == ["https://w3id.org/hubgraph/source/upload"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -168,19 +169,24 @@ def test_readers_see_a_new_source_after_reopening(
     assert isinstance(reader.query(ask), ox.QueryBoolean)
 
 
-def test_an_interrupted_bulk_load_is_dropped_at_the_next_start(
+def test_an_interrupted_load_leaves_every_graph_at_its_published_version(
     disk_store: OxigraphStore, settings: Settings
 ) -> None:
+    """The old recovery dropped every graph the journal named — the ontology and the shapes
+    too — although they were intact. Now the working copy goes back to the published version."""
     from hubgraph.runtime import prepare_store
 
+    before = {g: disk_store.count(g) for g in disk_store.graphs()}
     graph = SOURCE + ARTICLE
+    disk_store._store.clear_graph(ox.NamedNode(graph))  # as a crash mid-write would leave it
     journal = Path(settings.store + ".loading")
-    journal.write_text(graph)  # as a crash between writing and finishing would leave it
+    journal.write_text(json.dumps({"graphs": [ONTOLOGY_GRAPH, SHAPES_GRAPH, graph]}))
     disk_store.close()
     prepare_store(settings)
     reopened = OxigraphStore(settings.store, read_only=True)
-    assert graph not in reopened.graphs()
-    assert ONTOLOGY_GRAPH in reopened.graphs()
+    assert {g: reopened.count(g) for g in reopened.graphs()} == before
+    writer = OxigraphStore(settings.store)
+    assert {g: writer.count(g) for g in writer.graphs()} == before
     assert not journal.exists()
 
 
@@ -229,3 +235,46 @@ def test_a_failed_check_during_a_bulk_load_of_only_new_graphs_leaves_nothing(
             shapes=settings.ontology_dir / "shapes.ttl",
         )
     assert snapshot(disk_store) == before
+
+
+def test_old_versions_are_pruned_and_readers_open_the_current_one(
+    disk_store: OxigraphStore, settings: Settings
+) -> None:
+    from hubgraph.store import KEPT_VERSIONS, published_version, versions_dir
+
+    for _ in range(KEPT_VERSIONS + 2):
+        load_data(disk_store, settings)
+    kept = sorted(p.name for p in versions_dir(Path(settings.store)).iterdir() if p.is_dir())
+    assert len(kept) == KEPT_VERSIONS
+    current = published_version(Path(settings.store))
+    assert current is not None and current.name == kept[-1]
+    reader = OxigraphStore(settings.store, read_only=True)
+    assert canonical(reader) == canonical(disk_store)
+
+
+def test_a_disk_error_mid_load_rolls_back_at_once(
+    disk_store: OxigraphStore, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    from hubgraph.errors import StorageFailed
+
+    monkeypatch.setattr(store_module, "TRANSACTION_LIMIT", 10)
+    before, same = snapshot(disk_store), canonical(disk_store)
+
+    def disk_full(step: str) -> None:
+        if step == "extended":  # half the new quads written, the old graph already cleared
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(store_module, "crash_point", disk_full)
+    extra = article_text(settings).replace(ARTICLE, "gbnews-second")
+    with pytest.raises(StorageFailed, match="the disk is full"):
+        load_data(
+            disk_store, settings, [settings.data_dir, write_variant(tmp_path, extra, "s.trig")]
+        )
+    assert snapshot(disk_store) == before
+    assert disk_store.interrupted_load() == []
+    assert snapshot(OxigraphStore(settings.store, read_only=True)) == before
+    monkeypatch.setattr(store_module, "crash_point", lambda step: None)
+    load_data(disk_store, settings)  # and the store takes the next load
+    assert canonical(disk_store) == same

@@ -84,7 +84,12 @@ def test_parameters_are_typed(
     for query in queries:
         operation = openapi["paths"][f"/queries/{query['name']}"]["get"]
         documented = {p["name"]: p for p in operation["parameters"]}
-        expected = [p["name"] for p in query["parameters"]] + ["limit", "offset", "format"]
+        expected = [p["name"] for p in query["parameters"]] + [
+            "limit",
+            "offset",
+            "format",
+            "spreadsheet",
+        ]
         assert list(documented) == expected
         for param in query["parameters"]:
             doc = documented[param["name"]]

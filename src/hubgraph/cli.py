@@ -17,6 +17,8 @@ from hubgraph.errors import HubgraphError
 from hubgraph.formats import GRAPH_FORMATS
 from hubgraph.loader import read_and_check
 from hubgraph.runtime import load_data, open_service, open_store
+from hubgraph.safe_text import printable
+from hubgraph.store import disk_problem
 from hubgraph.terms import csv_text, plain_value, records
 from hubgraph.vocabulary import compact
 
@@ -76,7 +78,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = Settings.from_env(store=args.store)
         return COMMANDS[args.command](args, settings)
     except HubgraphError as exc:
-        print(f"Error: {exc.message}", file=sys.stderr)
+        print(f"Error: {printable(exc.message)}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # the reader went away (``| head``): nothing left to say
+        sys.stderr.close()
+        return 1
+    except OSError as exc:  # a full or read-only disk, a missing file: a message, not a trace
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"Error: {printable(disk_problem(exc))}{where}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
@@ -210,10 +219,11 @@ def print_table(variables: Sequence[str], rows: Sequence[Sequence[object]]) -> N
 
 
 def _cell(term: object) -> str:
+    # A table is for reading: wd:Q1246, hgid:country/kosovo; and never a terminal command.
     if isinstance(term, ox.NamedNode):
-        return compact(term.value)  # a table is for reading: wd:Q1246, hgid:country/kosovo
+        return printable(compact(term.value))
     value = plain_value(term)  # type: ignore[arg-type]
-    return "" if value is None else str(value).replace("\n", " ")
+    return "" if value is None else printable(str(value)).replace("\n", " ").replace("\t", " ")
 
 
 def _fit(text: str, width: int) -> str:

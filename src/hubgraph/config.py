@@ -60,6 +60,10 @@ class Settings:
     cors_origins: tuple[str, ...] = ("*",)
     write_token: str | None = None
     """Bearer token for ``POST /graphs``; without one there is no write endpoint."""
+    public_base_url: str | None = None
+    """The address the service is reached at (``https://example.org/hubgraph/``). When set,
+    links in responses and the service description are built from it, never from the
+    request's ``Host`` header, which a client (or a misconfigured proxy) can forge."""
     load_on_start: bool = False
     """Reload ``data/`` when the server starts even if the store already holds graphs."""
 

@@ -10,6 +10,8 @@ and an HTTP status the API answers with; the CLI prints the message as ``Error: 
     ├── Forbidden                 403
     │   ├── UpdateRefused         403  an update sent to the read-only endpoint
     │   ├── ServiceNotAllowed     403  SERVICE to an endpoint not on the allow-list
+    │   ├── GraphNotAllowed       403  a load over HTTP naming a graph outside the sources
+    │   ├── StoreReadOnly         403  a load into a store on read-only media or directory
     │   └── Unauthorized          401  a write without the right bearer token
     ├── NotFound                  404  unknown canned query, entity or path
     ├── MethodNotAllowed          405
@@ -19,6 +21,7 @@ and an HTTP status the API answers with; the CLI prints the message as ``Error: 
     ├── Busy                      503  every query worker stayed busy until the timeout
     ├── QueryTimeout              504  the query ran past the timeout and was stopped
     ├── QueryFailed               500  the query process died or the store failed
+    ├── StorageFailed             507  the disk refused a write (full, read-only, no access)
     └── LoadError                      a source that cannot be loaded; nothing was changed
         ├── SourceSyntaxError          bad RDF syntax: file, line, column
         └── ValidationError            SHACL violations: focus node, shape, path, message
@@ -76,6 +79,14 @@ class ServiceNotAllowed(Forbidden):
     code = "service-not-allowed"
 
 
+class GraphNotAllowed(Forbidden):
+    code = "graph-not-allowed"
+
+
+class StoreReadOnly(Forbidden):
+    code = "read-only-store"
+
+
 class Unauthorized(HubgraphError):
     status = 401
     code = "unauthorized"
@@ -119,6 +130,11 @@ class QueryTimeout(HubgraphError):
 class QueryFailed(HubgraphError):
     status = 500
     code = "query-failed"
+
+
+class StorageFailed(HubgraphError):
+    status = 507
+    code = "storage-failed"
 
 
 class LoadError(HubgraphError):

@@ -40,10 +40,13 @@ GRAPH_FORMATS: tuple[Format, ...] = (
 
 RECORDS_JSON = Format("records", "application/json", "records")
 RECORDS_CSV = Format("csv", "text/csv", "records-csv")
+SPREADSHEET_CSV = Format("csv-spreadsheet", "text/csv", "records-csv-spreadsheet")
+"""CSV whose text cells a spreadsheet will not run as formulas (``'`` before ``=+-@``…)."""
 TABLE_FORMATS: tuple[Format, ...] = (
     RECORDS_JSON,
     RECORDS_CSV,
     Format("sparql-json", "application/sparql-results+json", "JSON"),
+    SPREADSHEET_CSV,
 )
 
 

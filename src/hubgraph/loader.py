@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from hubgraph.errors import LoadError, SourceSyntaxError, ValidationError
+from hubgraph.errors import GraphNotAllowed, LoadError, SourceSyntaxError, ValidationError
 from hubgraph.store import GraphStore
 from hubgraph.validation import Check, load_shapes, validate_store
 from hubgraph.vocabulary import ONTOLOGY_GRAPH, SHAPES_GRAPH, SOURCE
@@ -138,10 +138,23 @@ def load_sources(
     *,
     shapes: Path,
     ontology_dir: Path | None = None,
+    only_under: str | None = None,
 ) -> LoadReport:
     """Validate ``paths`` (files or directories) and write them, with the ontology when
-    ``ontology_dir`` is given, in one transaction: a bad file anywhere writes nothing."""
+    ``ontology_dir`` is given, in one transaction: a bad file anywhere writes nothing.
+    ``only_under`` refuses any graph whose name does not start with it (loads over HTTP may
+    add or replace source graphs, never the ontology or the shapes)."""
     sources = read_and_check(paths, shapes)
+    if only_under is not None:
+        for source in sources:
+            outside = [
+                g for g in source.graphs if not (g.startswith(only_under) and g != only_under)
+            ]
+            if outside:
+                raise GraphNotAllowed(
+                    f"{source.path.name}: graph <{outside[0]}> is not a source graph; a load "
+                    f"may only write graphs under <{only_under}>, so nothing was loaded"
+                )
     if ontology_dir is not None:
         sources = ontology_sources(ontology_dir) + sources
     store.replace_graphs([s.dataset for s in sources])

@@ -27,7 +27,7 @@ from hubgraph.vocabulary import ID, WIKIDATA_ENTITY
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 SCALAR_TYPES = {"iri", "qid", "entity", "string", "integer", "decimal", "date", "boolean"}
-RESERVED = {"limit", "offset", "format"}
+RESERVED = {"limit", "offset", "format", "spreadsheet"}
 """Query-string names hubgraph uses for paging and output; no parameter may take them."""
 MAX_VALUE_COMBINATIONS = 1000
 QID = re.compile(r"^(?:wd:)?(Q[1-9][0-9]*)$")

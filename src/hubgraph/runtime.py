@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 from hubgraph.config import Settings
+from hubgraph.errors import StorageFailed, StoreReadOnly
 from hubgraph.executor import Executor, InlineExecutor, WorkerPool
 from hubgraph.loader import LoadReport, load_sources
 from hubgraph.queries import QueryRegistry
@@ -42,15 +43,27 @@ def open_store(settings: Settings, *, read_only: bool = False) -> GraphStore:
 
 def prepare_store(settings: Settings) -> None:
     """Before serving an on-disk store: load ``data/`` into it when it is new and empty (or
-    when asked to), then close it so that the query workers can open it read-only."""
-    store = OxigraphStore(settings.store)
+    when asked to), then close it so that the query workers can open it read-only. Opening it
+    for writing recovers from a load that a crash interrupted. A store the process may not
+    write (read-only media or directory) is served as it is."""
     try:
-        interrupted = store.interrupted_load()
-        if interrupted:
-            store.drop_graphs(interrupted)
+        store = OxigraphStore(settings.store)
+    except (StoreReadOnly, StorageFailed) as exc:
+        if settings.load_on_start:
+            raise type(exc)(f"{exc.message}; cannot reload data/ into it") from None
+        reader = OxigraphStore(settings.store, read_only=True)  # raises when there is none
+        try:
+            if reader.count() == 0:
+                raise type(exc)(f"{exc.message}, and it is empty: nothing to serve") from None
+        finally:
+            reader.close()
+        log.warning("%s: opening it read-only; loads are refused", exc.message)
+        return
+    try:
+        if store.recovered:
             log.warning(
-                "a bulk load into %s did not finish; dropped its %d incomplete graph(s): %s",
-                settings.store, len(interrupted), ", ".join(interrupted[:5]),
+                "a load into %s did not finish; its %d graph(s) are back at their previous "
+                "version: %s", settings.store, len(store.recovered), ", ".join(store.recovered[:5]),
             )  # fmt: skip
         if settings.load_on_start or store.count() == 0:
             report = load_data(store, settings)

@@ -7,8 +7,13 @@ only code that touches pyoxigraph's ``Store``); :mod:`hubgraph.remote` holds the
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import io
+import json
+import logging
 import os
+import shutil
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -16,10 +21,17 @@ from typing import IO, Protocol
 
 import pyoxigraph as ox
 
-from hubgraph.errors import QueryFailed, QuerySyntaxError
+from hubgraph.errors import (
+    HubgraphError,
+    QueryFailed,
+    QuerySyntaxError,
+    StorageFailed,
+    StoreReadOnly,
+)
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 QueryResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
+log = logging.getLogger("hubgraph")
 TRANSACTION_LIMIT = 100_000
 """Sources up to this many quads load in one transaction; larger ones load in bulk."""
 
@@ -100,6 +112,11 @@ def generation_file(path: Path) -> Path:
     return path.with_name(path.name + ".generation")
 
 
+def versions_dir(path: Path) -> Path:
+    """Where the published versions of the store live: readers only ever open one of these."""
+    return path.with_name(path.name + ".versions")
+
+
 def read_generation(path: Path) -> int:
     try:
         return generation_file(path).stat().st_mtime_ns
@@ -107,14 +124,27 @@ def read_generation(path: Path) -> int:
         return 0
 
 
+def published_version(path: Path) -> Path | None:
+    """The version readers open: named by ``current`` in the versions folder. A store written
+    before versions existed (or copied without them) has none, and is read in place."""
+    folder = versions_dir(path)
+    try:
+        name = (folder / "current").read_text().strip()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    return folder / name if name else None
+
+
 def open_read_only(path: Path, attempts: int = 40) -> ox.Store:
-    """Open ``path`` read-only. While a writer compacts, the files its manifest names can
-    vanish between reading the manifest and opening them; a moment later the open succeeds."""
+    """Open the published version of ``path`` read-only. A writer prunes old versions and, in a
+    legacy store, compacts: files named a moment ago can vanish, and a moment later the open
+    succeeds (on the version published meanwhile)."""
     for attempt in range(attempts):
+        target = published_version(path) or path
         try:
-            return ox.Store.read_only(str(path))
+            return ox.Store.read_only(str(target))
         except (OSError, RuntimeError) as exc:
-            if not path.exists():
+            if not path.exists() and published_version(path) is None:
                 raise QueryFailed(f"there is no store at {path}") from None
             if attempt == attempts - 1:
                 raise QueryFailed(f"cannot open the store at {path}: {exc}") from None
@@ -122,29 +152,303 @@ def open_read_only(path: Path, attempts: int = 40) -> ox.Store:
     raise AssertionError("unreachable")
 
 
+READ_ONLY_ERRNOS = {errno.EROFS, errno.EACCES, errno.EPERM}
+KEPT_VERSIONS = 3
+"""Published versions kept: the current one, and older ones a reader may still hold open."""
+
+
+def disk_problem(exc: BaseException) -> str:
+    """What a disk error means, in words (the engine reports RocksDB errors as text only)."""
+    text = str(exc)
+    code = getattr(exc, "errno", None)
+    if code == errno.ENOSPC or "No space left" in text:
+        return "the disk is full"
+    if code == errno.EROFS or "Read-only file system" in text:
+        return "the file system is read-only"
+    if code in {errno.EACCES, errno.EPERM} or "Permission denied" in text:
+        return "permission denied"
+    return text
+
+
+def is_read_only_error(exc: BaseException) -> bool:
+    return getattr(exc, "errno", None) in READ_ONLY_ERRNOS or disk_problem(exc) in {
+        "the file system is read-only",
+        "permission denied",
+    }
+
+
+def crash_point(step: str) -> None:
+    """Called between the steps of a load. The crash-injection tests replace it with one that
+    kills the process at a chosen step; in normal runs it does nothing."""
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
+def _copy_store(source: Path, target: Path) -> None:
+    """A working copy of a published version. Table files never change once written, so they
+    are hard-linked; the manifest and logs, which the engine appends to, are copied."""
+    target.mkdir()
+    for item in source.iterdir():
+        if item.suffix == ".sst":
+            try:
+                os.link(item, target / item.name)
+                continue
+            except OSError:
+                pass
+        shutil.copy2(item, target / item.name)
+    _fsync_dir(target)
+
+
 class OxigraphStore:
-    """The embedded Oxigraph store: on disk at ``path``, or in memory when ``path`` is None."""
+    """The embedded Oxigraph store: on disk at ``path``, or in memory when ``path`` is None.
+
+    On disk, the directory at ``path`` is the writer's working copy; readers open the version
+    the writer last published (``<path>.versions/current``), a cheap hard-linked checkpoint.
+    A load writes the working copy behind a journal and publishes a new version only once
+    every graph is written, so a crash at any moment leaves readers on the old version, and
+    the next writer resets its working copy to the published version (see :meth:`_recover`).
+    """
 
     def __init__(self, path: str | Path | None = None, *, read_only: bool = False) -> None:
         self.path = Path(path) if path is not None else None
         self.location = str(self.path) if self.path else "memory"
         self.read_only = read_only
+        self.recovered: list[str] = []
+        """Graphs of a load that a crash interrupted, reset to their published version."""
+        self._lock: IO[str] | None = None
+        # Read before opening: a version published in between then makes the next query reopen.
+        self.generation = read_generation(self.path) if self.path else 0
+        self._marker = str(generation_file(self.path)) if self.path else ""
         if self.path is None:
             self._store = ox.Store()
         elif read_only:
             self._store = open_read_only(self.path)
         else:
-            self.path.mkdir(parents=True, exist_ok=True)
+            self._lock = self._acquire_lock()
             try:
-                self._store = ox.Store(str(self.path))
-            except OSError as exc:
-                raise QueryFailed(
-                    f"cannot open the store at {self.path} for writing ({exc}); is another "
-                    "hubgraph process loading into it? Serving processes open it read-only."
-                ) from None
-        self.generation = read_generation(self.path) if self.path else 0
-        self._marker = str(generation_file(self.path)) if self.path else ""
+                self._recover()
+                self._store = self._open_working_copy()
+            except BaseException:
+                self._release_lock()
+                raise
 
+    # -- the writer's lock, journal and versions --------------------------------------------
+    def _sibling(self, suffix: str) -> Path:
+        assert self.path is not None
+        return self.path.with_name(self.path.name + suffix)
+
+    def _refuse(self, exc: BaseException) -> HubgraphError:
+        if is_read_only_error(exc):
+            return StoreReadOnly(
+                f"the store at {self.path} is read-only ({disk_problem(exc)}); it can be "
+                "served and queried, but not loaded into"
+            )
+        return StorageFailed(f"cannot write the store at {self.path}: {disk_problem(exc)}")
+
+    def _acquire_lock(self) -> IO[str]:
+        assert self.path is not None
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            lock = open(self._sibling(".lock"), "a")  # noqa: SIM115 - held while the store is open
+        except OSError as exc:
+            raise self._refuse(exc) from None
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            lock.close()
+            raise QueryFailed(
+                f"cannot open the store at {self.path} for writing: another hubgraph process "
+                "is loading into it. Serving processes open it read-only."
+            ) from None
+        return lock
+
+    def _release_lock(self) -> None:
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
+
+    def _open_working_copy(self) -> ox.Store:
+        assert self.path is not None
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+            return ox.Store(str(self.path))
+        except OSError as exc:
+            if is_read_only_error(exc) or disk_problem(exc) == "the disk is full":
+                raise self._refuse(exc) from None
+            raise QueryFailed(
+                f"cannot open the store at {self.path} for writing ({exc}); is another "
+                "hubgraph process loading into it? Serving processes open it read-only."
+            ) from None
+
+    def _journal(self) -> Path | None:
+        return self._sibling(".loading") if self.path else None
+
+    def _recover(self) -> None:
+        """Undo what a crashed load left: reset the working copy to the published version.
+        Only the graphs that load was writing differ between the two; readers never saw them,
+        since they read the published version."""
+        assert self.path is not None
+        journal = self._sibling(".loading")
+        try:
+            shutil.rmtree(self._sibling(".discard"), ignore_errors=True)
+            for leftover in versions_dir(self.path).glob("tmp-*"):
+                shutil.rmtree(leftover, ignore_errors=True)
+            if not journal.exists():
+                shutil.rmtree(self._sibling(".restore"), ignore_errors=True)
+                return
+            try:
+                graphs = list(json.loads(journal.read_text())["graphs"])
+            except (ValueError, KeyError, TypeError):
+                # A journal of a version before published versions: its graphs may be partial,
+                # but there is nothing older to go back to, and deleting them would lose more.
+                log.warning(
+                    "an old-style load journal names graphs that may be incomplete; they are "
+                    "kept as they are: %s", journal.read_text().split()[:5],
+                )  # fmt: skip
+                journal.unlink()
+                return
+            published = published_version(self.path)
+            if published is not None:
+                self._restore_from(published)
+            self.recovered = graphs
+            journal.unlink()
+            crash_point("recovered")
+        except OSError as exc:
+            raise self._refuse(exc) from None
+
+    def _restore_from(self, published: Path) -> None:
+        """Make the working copy (closed) a copy of ``published``, in steps that a crash can
+        interrupt anywhere: the journal stays until the last one, and recovery redoes them."""
+        assert self.path is not None
+        restore, discard = self._sibling(".restore"), self._sibling(".discard")
+        shutil.rmtree(restore, ignore_errors=True)
+        _copy_store(published, restore)
+        crash_point("restore-copied")
+        if self.path.exists():
+            os.rename(self.path, discard)
+        crash_point("restore-moved-aside")
+        os.rename(restore, self.path)
+        _fsync_dir(self.path.parent)
+        shutil.rmtree(discard, ignore_errors=True)
+
+    def _publish(self) -> None:
+        """Make the working copy as it is now the version readers open, in one rename."""
+        assert self.path is not None
+        folder = versions_dir(self.path)
+        folder.mkdir(exist_ok=True)
+        numbers = [int(p.name) for p in folder.iterdir() if p.name.isdigit()]
+        name = f"{max(numbers, default=0) + 1:08d}"
+        tmp = folder / f"tmp-{name}"
+        shutil.rmtree(tmp, ignore_errors=True)
+        self._store.flush()
+        self._store.backup(str(tmp))
+        crash_point("version-written")
+        os.rename(tmp, folder / name)
+        _fsync_dir(folder)
+        crash_point("version-named")
+        _write_atomically(folder / "current", name + "\n")
+        crash_point("published")
+        self._touch_marker()
+        for old in sorted(n for n in numbers if f"{n:08d}" != name)[: -(KEPT_VERSIONS - 1)]:
+            shutil.rmtree(folder / f"{old:08d}", ignore_errors=True)
+
+    def _touch_marker(self) -> None:
+        assert self.path is not None
+        marker = generation_file(self.path)
+        marker.touch()
+        now = time.time_ns()
+        os.utime(marker, ns=(now, now))
+
+    # -- loads -------------------------------------------------------------------------------
+    def replace_graphs(self, datasets: Sequence[ox.Store]) -> None:
+        if self.read_only:
+            raise StoreReadOnly(f"the store at {self.location} is open read-only")
+        graphs = [(d, g) for d in datasets for g in graph_names(d)]
+        if self.path is None:
+            self._write(datasets, graphs)
+            return
+        journal = self._sibling(".loading")
+        try:
+            if published_version(self.path) is None:
+                self._publish()  # what the journal's recovery goes back to
+            _write_atomically(journal, json.dumps({"graphs": [g for _, g in graphs]}))
+        except OSError as exc:
+            raise self._refuse(exc) from None
+        crash_point("journal-written")
+        try:
+            self._write(datasets, graphs)
+            self._store.flush()
+            crash_point("written")
+            self._publish()
+        except BaseException as exc:
+            self._roll_back()
+            if isinstance(exc, OSError):
+                raise self._refuse(exc) from None
+            raise
+        journal.unlink()
+        crash_point("journal-removed")
+
+    def _write(self, datasets: Sequence[ox.Store], graphs: list[tuple[ox.Store, str]]) -> None:
+        if sum(len(d) for d in datasets) <= TRANSACTION_LIMIT:
+            # One SPARQL update is one transaction, so even the working copy is never partial.
+            self._store.update(replacement_update(graphs))
+            return
+        # Large sources: a transaction this size is several times slower than a bulk load.
+        # Readers do not see the working copy, and a crash is undone from the journal.
+        for _, g in graphs:
+            if self._store.contains_named_graph(ox.NamedNode(g)):
+                self._store.clear_graph(ox.NamedNode(g))
+        crash_point("cleared")
+        for dataset in datasets:
+            # Straight from the parsed dataset, without a detour through text.
+            self._store.bulk_extend(dataset)
+            crash_point("extended")
+
+    def _roll_back(self) -> None:
+        """A load that failed part-way (a disk error, an interrupt): back to the published
+        version now, rather than at the next start. If even that fails (the disk is still
+        full), the journal stays for the next writer, and this store object only reads."""
+        assert self.path is not None
+        del self._store
+        try:
+            self._recover()
+            self._store = self._open_working_copy()
+        except Exception as exc:
+            log.warning(
+                "could not undo the failed load into %s yet (%s); the next hubgraph load or "
+                "serve will", self.path, disk_problem(exc),
+            )  # fmt: skip
+            self._store = open_read_only(self.path)
+            self.read_only = True
+
+    def interrupted_load(self) -> list[str]:
+        """Graphs of a load that is in progress or was interrupted (empty when none)."""
+        journal = self._journal()
+        if journal is None or not journal.exists():
+            return []
+        text = journal.read_text()
+        try:
+            return list(json.loads(text)["graphs"])
+        except (ValueError, KeyError, TypeError):
+            return text.split()
+
+    # -- reading -----------------------------------------------------------------------------
     def query(
         self,
         sparql: str,
@@ -167,57 +471,6 @@ class OxigraphStore:
             raise QuerySyntaxError(f"malformed query: {exc.msg}") from None
         except OSError as exc:
             raise QueryFailed(f"the store failed: {exc}") from None
-
-    def replace_graphs(self, datasets: Sequence[ox.Store]) -> None:
-        graphs = [(d, g) for d in datasets for g in graph_names(d)]
-        if sum(len(d) for d in datasets) <= TRANSACTION_LIMIT:
-            # One SPARQL update is one transaction: readers see all of it or none of it.
-            self._store.update(replacement_update(graphs))
-        else:
-            # Large sources: a transaction this size is several times slower than a bulk load,
-            # so write in bulk behind a journal. Readers only reopen once the generation marker
-            # moves, and a journal left by a crash names the graphs to reload.
-            journal = self._journal()
-            if journal is not None:
-                journal.write_text("\n".join(g for _, g in graphs))
-            for _, g in graphs:
-                if self._store.contains_named_graph(ox.NamedNode(g)):
-                    self._store.clear_graph(ox.NamedNode(g))
-            for dataset in datasets:
-                # Straight from the parsed dataset, without a detour through text.
-                self._store.bulk_extend(dataset)
-            if journal is not None:
-                self._store.flush()
-                journal.unlink()
-        self.mark_changed()
-
-    def _journal(self) -> Path | None:
-        return self.path.with_name(self.path.name + ".loading") if self.path else None
-
-    def drop_graphs(self, graphs: Sequence[str]) -> None:
-        """Remove ``graphs`` (what an interrupted bulk load left half-written)."""
-        for graph in graphs:
-            self._store.remove_graph(ox.NamedNode(graph))
-        journal = self._journal()
-        if journal is not None and journal.exists():
-            journal.unlink()
-        self.mark_changed()
-
-    def interrupted_load(self) -> list[str]:
-        """Graphs of a bulk load that did not finish (empty when there was none)."""
-        journal = self._journal()
-        if journal is None or not journal.exists():
-            return []
-        return journal.read_text().split()
-
-    def mark_changed(self) -> None:
-        if self.path is None:
-            return
-        self._store.flush()
-        marker = generation_file(self.path)
-        marker.touch()
-        now = time.time_ns()
-        os.utime(marker, ns=(now, now))
 
     def _graph_nodes(self) -> list[ox.NamedNode]:
         return [g for g in self._store.named_graphs() if isinstance(g, ox.NamedNode)]
@@ -250,10 +503,12 @@ class OxigraphStore:
         except FileNotFoundError:
             generation = 0
         if generation != self.generation:
-            self._store = open_read_only(self.path)
+            # The marker moves after the version is published: what opens now is at least it.
             self.generation = generation
+            self._store = open_read_only(self.path)
 
     def close(self) -> None:
         if self.path is not None and not self.read_only:
             self._store.flush()
         del self._store
+        self._release_lock()

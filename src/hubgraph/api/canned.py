@@ -12,9 +12,10 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
+from hubgraph.api.links import public_base, public_url
 from hubgraph.api.responses import in_thread, service_of
 from hubgraph.errors import NotFound, ParameterError
-from hubgraph.formats import TABLE_FORMATS, Format, by_name, negotiate
+from hubgraph.formats import RECORDS_CSV, SPREADSHEET_CSV, TABLE_FORMATS, Format, by_name, negotiate
 from hubgraph.queries import RESERVED, CannedQuery, Parameter
 from hubgraph.service import Page, QueryService
 from hubgraph.terms import csv_text, records, sparql_json
@@ -63,13 +64,12 @@ def page_response(request: Request, page: Page, fmt: Format) -> Response:
     headers = {"Vary": "Accept"}
     next_url = None
     if page.truncated:
-        next_url = str(request.url.include_query_params(offset=page.offset + page.limit))
+        next_url = public_url(request, offset=page.offset + page.limit)
         headers["Link"] = f'<{next_url}>; rel="next"'
     headers["X-Hubgraph-Truncated"] = "true" if page.truncated else "false"
-    if fmt.engine_name == "records-csv":
-        return Response(
-            csv_text(page.variables, page.rows), media_type=fmt.content_type, headers=headers
-        )
+    if fmt.engine_name in {"records-csv", SPREADSHEET_CSV.engine_name}:
+        text = csv_text(page.variables, page.rows, spreadsheet=fmt is SPREADSHEET_CSV)
+        return Response(text, media_type=fmt.content_type, headers=headers)
     if fmt.engine_name == "JSON":
         body = sparql_json(page.variables, page.rows)
         return Response(
@@ -89,6 +89,31 @@ def page_response(request: Request, page: Page, fmt: Format) -> Response:
         },
         headers=headers,
     )
+
+
+def wants_spreadsheet(request: Request, fmt: Format) -> bool:
+    """Whether the client asked for spreadsheet-safe CSV: ``spreadsheet=true``, or a
+    ``text/csv`` range with the media type parameter ``spreadsheet=true`` in ``Accept``."""
+    raw = request.query_params.get("spreadsheet")
+    if raw is not None:
+        if raw.lower() not in {"true", "false", "1", "0", "yes", "no", ""}:
+            raise ParameterError(f"spreadsheet must be true or false, not {raw!r}", "spreadsheet")
+        asked = raw.lower() in {"true", "1", "yes"}
+    else:
+        asked = any(
+            part.split(";")[0].strip().lower() == "text/csv"
+            and any(
+                p.replace(" ", "").lower() in {"spreadsheet=true", 'spreadsheet="true"'}
+                for p in part.split(";")[1:]
+            )
+            for part in request.headers.get("accept", "").split(",")
+        )
+    if asked and fmt.media_type != "text/csv":
+        raise ParameterError(
+            f"spreadsheet=true applies to CSV; ask for /queries/NAME.csv, not {fmt.name}",
+            "spreadsheet",
+        )
+    return asked and fmt.engine_name == RECORDS_CSV.engine_name
 
 
 def _int(request: Request, name: str) -> int | None:
@@ -113,6 +138,8 @@ async def run_canned(request: Request, name: str, suffix_format: str | None = No
         if format_name
         else negotiate(request.headers.get("accept"), TABLE_FORMATS)
     )
+    if wants_spreadsheet(request, fmt):
+        fmt = SPREADSHEET_CSV
     page = await service.acanned(
         name, params, limit=_int(request, "limit"), offset=_int(request, "offset") or 0
     )
@@ -159,7 +186,11 @@ def make_endpoint(query: CannedQuery, service: QueryService) -> Callable[..., An
         inspect.Parameter("offset", inspect.Parameter.KEYWORD_ONLY, annotation=int | None,
                           default=Query(None, ge=0, description="rows to skip")),
         inspect.Parameter("format", inspect.Parameter.KEYWORD_ONLY, annotation=str | None,
-                          default=Query(None, description="records (default), csv or sparql-json")),
+                          default=Query(None, description="records (default), csv, "
+                                        "csv-spreadsheet or sparql-json")),
+        inspect.Parameter("spreadsheet", inspect.Parameter.KEYWORD_ONLY, annotation=bool | None,
+                          default=Query(None, description="CSV for a spreadsheet: text cells "
+                                        "starting with = + - @ tab or CR get a leading '")),
     ]  # fmt: skip
     endpoint.__signature__ = inspect.Signature(signature)  # type: ignore[attr-defined]
     endpoint.__name__ = "run_" + query.name.replace("-", "_")
@@ -171,7 +202,7 @@ def canned_router(service: QueryService) -> APIRouter:
 
     @router.get("/queries", summary="List the canned queries and their parameters")
     async def list_queries(request: Request) -> JSONResponse:
-        base = str(request.base_url)
+        base = public_base(request)
         described = await in_thread(
             lambda: [describe_query(q, service, base) for q in service.registry]
         )
@@ -185,7 +216,9 @@ def canned_router(service: QueryService) -> APIRouter:
             summary=query.title,
             description=query.description
             + "\n\nJSON records by default (`pandas.DataFrame(body['rows'])`); CSV with "
-            f"`/queries/{query.name}.csv` or `Accept: text/csv`; SPARQL JSON with "
+            f"`/queries/{query.name}.csv` or `Accept: text/csv` (exact values; for a "
+            "spreadsheet, add `spreadsheet=true` or send `Accept: text/csv;spreadsheet=true`, "
+            "and text cells that start like a formula get a leading `'`); SPARQL JSON with "
             "`Accept: application/sparql-results+json`. Pages with `limit` and `offset`.",
             operation_id="run_" + query.name.replace("-", "_"),
             responses={200: {"content": RESULT_CONTENT}},

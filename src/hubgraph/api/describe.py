@@ -8,6 +8,7 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from hubgraph.api.links import public_base
 from hubgraph.api.responses import in_thread, service_of, streaming
 from hubgraph.formats import GRAPH_FORMATS, RESULT_FORMATS, by_name, negotiate
 from hubgraph.store import rdf_format
@@ -35,7 +36,7 @@ def rdf_response(turtle: str, request: Request, format_name: str | None) -> Resp
         if format_name
         else negotiate(request.headers.get("accept"), GRAPH_FORMATS)
     )
-    base = str(request.base_url)
+    base = public_base(request)
     quads = ox.parse(turtle.encode(), ox.RdfFormat.TURTLE, base_iri=base)
     out = io.BytesIO()
     ox.serialize(quads, out, rdf_format(fmt.engine_name))
@@ -54,7 +55,7 @@ def graph_sizes(request: Request) -> list[tuple[str, int]]:
 
 
 def service_description(request: Request, format_name: str | None) -> Response:
-    endpoint = f"{request.base_url}sparql"
+    endpoint = f"{public_base(request)}sparql"
     formats = ", ".join(
         f"<{FORMATS_NS}{FORMAT_IRIS[f.name]}>" for f in RESULT_FORMATS + GRAPH_FORMATS
     )
@@ -80,7 +81,7 @@ def service_description(request: Request, format_name: str | None) -> Response:
 
 
 def void_description(request: Request, format_name: str | None) -> Response:
-    base = str(request.base_url)
+    base = public_base(request)
     service = service_of(request)
     sizes = graph_sizes(request)
     classes = service.select(

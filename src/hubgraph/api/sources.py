@@ -15,6 +15,7 @@ from hubgraph.api.responses import in_thread, read_body, service_of
 from hubgraph.errors import BadRequest, Unauthorized, UnsupportedMediaType
 from hubgraph.loader import FORMATS_BY_SUFFIX, load_sources
 from hubgraph.runtime import open_store
+from hubgraph.vocabulary import SOURCE
 
 SUFFIX_BY_MEDIA_TYPE = {
     "application/trig": ".trig",
@@ -34,7 +35,9 @@ def _load(request: Request, body: bytes, suffix: str, name: str) -> dict[str, ob
         # The serving workers hold the store read-only; a writer opens it for this load only.
         store = service.store if settings.is_memory else open_store(settings)
         try:
-            report = load_sources(store, [path], shapes=settings.ontology_dir / "shapes.ttl")
+            report = load_sources(
+                store, [path], shapes=settings.ontology_dir / "shapes.ttl", only_under=SOURCE
+            )
         finally:
             if store is not service.store:
                 store.close()
@@ -48,8 +51,10 @@ router = APIRouter(tags=["Graph"])
     "/sources",
     summary="Load a source (TriG, N-Quads, Turtle, N-Triples); needs the bearer token",
     description="The body is validated against the SHACL shapes and loaded atomically; each "
-    "named graph replaces the graph of the same name. Turtle and N-Triples go into the graph "
-    "named by `?name=` (default `upload`) under `https://w3id.org/hubgraph/source/`.",
+    "named graph replaces the graph of the same name. Only graphs under "
+    "`https://w3id.org/hubgraph/source/` may be written: a body naming any other graph (the "
+    "ontology's, the shapes') is refused with 403 and nothing is loaded. Turtle and N-Triples "
+    "go into the graph named by `?name=` (default `upload`) under `https://w3id.org/hubgraph/source/`.",
 )
 async def post_source(request: Request, name: str = "upload") -> JSONResponse:
     service = service_of(request)

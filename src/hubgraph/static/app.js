@@ -148,9 +148,18 @@
     setTimeout(() => URL.revokeObjectURL(url), 1000);
   }
 
+  // A download is opened in a spreadsheet: a text cell that starts like a formula (= + - @
+  // tab CR) gets a leading ' so that it is shown, never run; numeric literals stay numbers.
+  const NUMERIC = /^http:\/\/www\.w3\.org\/2001\/XMLSchema#(integer|decimal|double|float|int|long|short|byte|nonNegativeInteger|nonPositiveInteger|positiveInteger|negativeInteger|unsignedInt|unsignedLong|unsignedShort|unsignedByte)$/;
+  function spreadsheetCell(term) {
+    const v = plain(term);
+    const number = term && term.type === "literal" && NUMERIC.test(term.datatype || "") && v.trim() !== "" && !isNaN(Number(v));
+    return /^[=+\-@\t\r]/.test(v) && !number ? `'${v}` : v;
+  }
+
   function csvText(columns, rows) {
     const quoteCell = (v) => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
-    return [columns, ...rows.map((r) => r.map(plain))]
+    return [columns, ...rows.map((r) => r.map(spreadsheetCell))]
       .map((r) => r.map(quoteCell).join(",")).join("\r\n") + "\r\n";
   }
 
@@ -375,7 +384,7 @@
   function queryCard(query) {
     const out = el("div", { class: "card-results" });
     const status = el("span", { class: "status" });
-    const csvLink = el("a", { class: "button secondary", href: query.csv, download: `${query.name}.csv` }, "CSV");
+    const csvLink = el("a", { class: "button secondary", href: `${query.csv}?spreadsheet=true`, download: `${query.name}.csv` }, "CSV");
     const jsonLink = el("a", { class: "button secondary", href: query.url, target: "_blank" }, "JSON");
     const showIris = el("input", { type: "checkbox", class: "show-iris" });
     let last = null;
@@ -391,7 +400,7 @@
       query.parameters.map((p) => paramField(query, p)));
     const update = () => {
       const params = formParams(form, query).toString();
-      csvLink.href = `/queries/${query.name}.csv${params ? "?" + params : ""}`;
+      csvLink.href = `/queries/${query.name}.csv?spreadsheet=true${params ? "&" + params : ""}`;
       jsonLink.href = `/queries/${query.name}${params ? "?" + params : ""}`;
     };
     form.addEventListener("change", update);
