@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 
 from hubgraph.config import Settings
-from hubgraph.executor import Executor, InlineExecutor, WorkerPool
+from hubgraph.executor import Executor, InlineExecutor, QueryPools
 from hubgraph.loader import LoadReport, load_sources
 from hubgraph.queries import QueryRegistry
 from hubgraph.remote import RemoteExecutor, RemoteStore
@@ -82,5 +82,5 @@ def open_service(settings: Settings, *, serving: bool = False) -> QueryService:
     else:
         prepare_store(settings)
         store = OxigraphStore(settings.store, read_only=True)
-        executor = WorkerPool(settings.store, settings.workers)
+        executor = QueryPools.from_settings(settings)
     return QueryService(settings, store, executor, registry)
