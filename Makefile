@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: serve test bench setup setup-test setup-bench browser lint clean
+.PHONY: serve test soak bench setup setup-test setup-bench browser lint clean
 
 serve: setup
 	$(BIN)/hubgraph serve
@@ -15,6 +15,10 @@ test: setup-test
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy src
 	$(BIN)/pytest -q
+
+# The fault and abuse suite, longer: HUBGRAPH_SOAK_ROUNDS (default 10) rounds of each attack.
+soak: setup-test
+	HUBGRAPH_SOAK_ROUNDS=$${HUBGRAPH_SOAK_ROUNDS:-10} $(BIN)/pytest -q tests/test_faults.py tests/test_workers.py
 
 bench: setup-bench
 	$(BIN)/python bench/run.py

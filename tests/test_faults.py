@@ -44,6 +44,8 @@ BOUND = 4.0
 """How long the bystander's trivial query may take at worst: generous on a loaded machine, and
 still shorter than the query timeout, so a worker held by an attacker would show."""
 SOAK_ROUNDS = int(os.environ.get("HUBGRAPH_SOAK_ROUNDS", "1"))
+rounds = pytest.mark.parametrize("round_", range(SOAK_ROUNDS))
+"""Repeats an attack ``HUBGRAPH_SOAK_ROUNDS`` times (``make soak``)."""
 
 ATTACKER, BYSTANDER = "127.0.0.1", "127.0.0.2"
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
@@ -220,8 +222,9 @@ def status_and_body(raw: bytes) -> tuple[int, bytes]:
 
 
 # -- 1. a handful of runaways from one client starve no one else -------------------------------
+@rounds
 def test_runaways_from_one_client_leave_a_worker_for_others(
-    fault_server: LiveServer, record: Record
+    fault_server: LiveServer, record: Record, round_: int
 ) -> None:
     url = fault_server.url
     with Bystander(url, record), ThreadPoolExecutor(4) as pool:
@@ -230,7 +233,7 @@ def test_runaways_from_one_client_leave_a_worker_for_others(
             with client(url, ATTACKER) as http:
                 return record.note("runaway", http.get("/sparql", params={"query": RUNAWAY}))
 
-        answers = list(pool.map(runaway, range(4 * SOAK_ROUNDS)))
+        answers = list(pool.map(runaway, range(4)))
     for response in answers:
         assert response.status_code in {503, 504}, response.text
         if response.status_code == 503:
@@ -238,8 +241,9 @@ def test_runaways_from_one_client_leave_a_worker_for_others(
 
 
 # -- 6. a query that grows is stopped at the memory cap ----------------------------------------
+@rounds
 def test_memory_hungry_query_is_stopped_at_the_cap(
-    fault_server: LiveServer, record: Record
+    fault_server: LiveServer, record: Record, round_: int
 ) -> None:
     with Bystander(fault_server.url, record), client(fault_server.url, ATTACKER) as http:
         started = time.monotonic()
@@ -252,8 +256,9 @@ def test_memory_hungry_query_is_stopped_at_the_cap(
 
 
 # -- 5. sockets that stop reading hold no worker past the deadline -----------------------------
+@rounds
 def test_clients_that_stop_reading_free_their_workers_at_the_deadline(
-    fault_server: LiveServer, record: Record
+    fault_server: LiveServer, record: Record, round_: int
 ) -> None:
     url = fault_server.url
     host, port = url.removeprefix("http://").split(":")
@@ -319,7 +324,10 @@ def test_a_query_that_waited_too_long_gets_503_with_retry_after(
 
 
 # -- dead workers are replaced, idle or busy ---------------------------------------------------
-def test_workers_killed_while_idle_are_replaced(fault_server: LiveServer, record: Record) -> None:
+@rounds
+def test_workers_killed_while_idle_are_replaced(
+    fault_server: LiveServer, record: Record, round_: int
+) -> None:
     url = fault_server.url
     wait_for_idle_workers(url)
     pids = worker_pids(fault_server)
@@ -338,8 +346,9 @@ def test_workers_killed_while_idle_are_replaced(fault_server: LiveServer, record
     assert status["workers"] == 2
 
 
+@rounds
 def test_a_worker_killed_under_a_query_is_replaced(
-    fault_server: LiveServer, record: Record
+    fault_server: LiveServer, record: Record, round_: int
 ) -> None:
     url = fault_server.url
     wait_for_idle_workers(url)
@@ -364,8 +373,9 @@ def test_a_worker_killed_under_a_query_is_replaced(
 
 
 # -- 8. HTTP limits, each in the one error shape -----------------------------------------------
+@rounds
 def test_oversized_and_slow_requests_get_the_error_shape(
-    fault_server: LiveServer, record: Record
+    fault_server: LiveServer, record: Record, round_: int
 ) -> None:
     url = fault_server.url
     many = b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: x\r\n"
@@ -439,7 +449,10 @@ def test_an_endless_header_is_cut_off_without_growing_the_server(
 
 
 # -- SERVICE smuggling and deep nesting: no connection, no crash --------------------------------
-def test_smuggled_service_calls_reach_no_listener(fault_server: LiveServer, record: Record) -> None:
+@rounds
+def test_smuggled_service_calls_reach_no_listener(
+    fault_server: LiveServer, record: Record, round_: int
+) -> None:
     with socket.socket() as listener:
         listener.bind(("127.0.0.1", 0))
         listener.listen(8)
@@ -461,7 +474,10 @@ def test_smuggled_service_calls_reach_no_listener(fault_server: LiveServer, reco
             listener.accept()  # nobody ever connected
 
 
-def test_deep_nesting_costs_at_most_a_worker(fault_server: LiveServer, record: Record) -> None:
+@rounds
+def test_deep_nesting_costs_at_most_a_worker(
+    fault_server: LiveServer, record: Record, round_: int
+) -> None:
     deep = [
         "SELECT * WHERE " + "{" * 5000 + "}" * 5000,
         "ASK { FILTER(" + "(" * 5000 + "1" + ")" * 5000 + ") }",
