@@ -63,7 +63,8 @@ class Settings:
     load_on_start: bool = False
     """Reload ``data/`` when the server starts even if the store already holds graphs."""
     query_memory_mb: int = 1024
-    """Resident memory one query worker may reach (MiB); past it the query is stopped (507)."""
+    """Resident memory one query worker may reach (MiB); past it the query is stopped (507).
+    0: no cap."""
     queue_timeout: float = 10.0
     """Seconds a query may wait for a free worker; then 503 with Retry-After. Run time counts
     only from when a worker takes the query."""
