@@ -378,11 +378,11 @@ class WorkerPool:
                 continue
             if worker.deadline is not None and now > worker.deadline:
                 self._retire(worker, "timeout")
-            elif self.memory_bytes and worker.rss() > self.memory_bytes:
+            elif self.memory_bytes and (rss := worker.rss()) > self.memory_bytes:
                 log.warning(
-                    "a query passed %d MB of memory; its worker is stopped",
-                    self.memory_bytes // 2**20,
-                )
+                    "a query reached %d MB of memory, over the cap of %d MB; its worker is stopped",
+                    rss // 2**20, self.memory_bytes // 2**20,
+                )  # fmt: skip
                 self._retire(worker, "memory")
 
     def _retire(self, worker: _Worker, reason: str, *, close: bool = False) -> None:
