@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: serve test test-virtuoso bench setup setup-test setup-bench browser virtuoso lint clean
+.PHONY: serve test test-virtuoso soak bench setup setup-test setup-bench browser virtuoso lint clean
 
 serve: setup
 	$(BIN)/hubgraph serve
@@ -19,6 +19,10 @@ test: setup-test
 # The API suite over Virtuoso alone (make test runs it with every other backend).
 test-virtuoso: setup-test
 	$(BIN)/pytest -q -k virtuoso
+
+# The fault and abuse suite, longer: HUBGRAPH_SOAK_ROUNDS (default 10) rounds of each attack.
+soak: setup-test
+	HUBGRAPH_SOAK_ROUNDS=$${HUBGRAPH_SOAK_ROUNDS:-10} $(BIN)/pytest -q tests/test_faults.py tests/test_workers.py
 
 bench: setup-bench
 	$(BIN)/python bench/run.py

@@ -273,13 +273,16 @@ class Server:
             os.killpg(self.popen.pid, signal.SIGKILL)
 
 
-def start_server(name: str, cmd: list[str], port: int, logs: Path) -> Server:
+def start_server(
+    name: str, cmd: list[str], port: int, logs: Path, env: dict[str, str] | None = None
+) -> Server:
     logs.mkdir(parents=True, exist_ok=True)
     log_path = logs / f"{name}.log"
     out = log_path.open("wb")
     popen = subprocess.Popen(
-        cmd, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True
-    )
+        cmd, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True,
+        env={**os.environ, **(env or {})},
+    )  # fmt: skip
     out.close()
     return Server(name, popen, port, log_path, time.monotonic(), cmd=cmd)
 
@@ -857,6 +860,13 @@ def measure_size(
         ],
         hub_port,
         logs,
+        # Every benchmark client shares one address: without these the per-client share, the
+        # queue timeout and the memory cap (safety limits, not speed) would shape the figures.
+        env={
+            "HUBGRAPH_CLIENT_QUERIES": "1000",
+            "HUBGRAPH_QUEUE_TIMEOUT": "600",
+            "HUBGRAPH_QUERY_MEMORY_MB": "0",
+        },
     )
     servers.append(hub)
     wait_ready(hub, f"/sparql?query={ask}", 600)

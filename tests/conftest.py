@@ -200,6 +200,9 @@ class LiveServer:
             "HUBGRAPH_QUERY_TIMEOUT": str(self.timeout),
             "HUBGRAPH_WORKERS": "2",
             "HUBGRAPH_SERVICE_ALLOWLIST": "",
+            # Every test client comes from 127.0.0.1: without this the per-client limit would
+            # queue their concurrent requests (test_faults checks the limit at its default).
+            "HUBGRAPH_CLIENT_QUERIES": "8",
             **(extra_env or {}),
         }
         self.backend = "embedded"

@@ -66,6 +66,38 @@ class Settings:
     request's ``Host`` header, which a client (or a misconfigured proxy) can forge."""
     load_on_start: bool = False
     """Reload ``data/`` when the server starts even if the store already holds graphs."""
+    query_memory_mb: int = 1024
+    """Resident memory one query worker may reach (MiB); past it the query is stopped (507).
+    0: no cap."""
+    queue_timeout: float = 10.0
+    """Seconds a query may wait for a free worker; then 503 with Retry-After. Run time counts
+    only from when a worker takes the query."""
+    client_queries: int = 0
+    """Queries one client address may have running at once (more wait their turn, up to the
+    queue timeout). 0: one fewer than the workers (at least 1), so no one client holds them all."""
+    trusted_proxy_header: str | None = None
+    """A header naming the client address (e.g. ``X-Forwarded-For``), set by a reverse proxy
+    in front of hubgraph; its last value is used. Off by default: the peer address counts."""
+    seal_workers: bool = True
+    """Run queries that name no allow-listed SERVICE in workers cut off from the network."""
+    service_workers: int = 1
+    """Worker processes for queries with allow-listed SERVICE calls (they are not sealed)."""
+    service_timeout: float = 10.0
+    """Seconds the SERVICE forwarder waits for an allow-listed endpoint's whole answer."""
+    service_max_bytes: int = 10_000_000
+    """The largest answer the SERVICE forwarder passes on from an endpoint."""
+    contact_url: str = "https://w3id.org/hubgraph"
+    """Where the operators of this server can be reached; sent in SERVICE calls' User-Agent."""
+    header_timeout: float = 10.0
+    """Seconds a client has to send a request's line and headers once it has started."""
+    body_timeout: float = 30.0
+    """Seconds a client has to send a request's body once its headers are in."""
+    max_headers: int = 100
+    """Header fields in one request; more get 431."""
+    max_header_bytes: int = 32_768
+    """Bytes of header fields in one request; more get 431."""
+    max_request_line: int = 65_536
+    """Bytes in a request's target (path and query string); longer get 414: POST long queries."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -80,6 +112,10 @@ class Settings:
 
     def with_(self, **changes: Any) -> Settings:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    @property
+    def client_query_limit(self) -> int:
+        return self.client_queries if self.client_queries > 0 else max(1, self.workers - 1)
 
     @property
     def is_remote(self) -> bool:

@@ -18,8 +18,12 @@ and an HTTP status the API answers with; the CLI prints the message as ``Error: 
     ├── NotAcceptable             406  no representation the client accepts
     ├── PayloadTooLarge           413  request body or query over its limit
     ├── UnsupportedMediaType      415  a request body of a type the endpoint does not read
-    ├── Busy                      503  every query worker stayed busy until the timeout
+    ├── Busy                      503  no query worker came free in time (with Retry-After)
     ├── QueryTimeout              504  the query ran past the timeout and was stopped
+    ├── QueryMemoryExceeded       507  the query's worker grew past its memory cap
+    ├── RequestTimeout            408  a request's headers or body came too slowly
+    ├── UriTooLong                414  a request target over its limit
+    ├── HeadersTooLarge           431  too many header fields, or too many bytes of them
     ├── QueryFailed               500  the query process died or the store failed
     ├── StorageFailed             507  the disk refused a write (full, read-only, no access)
     └── LoadError                      a source that cannot be loaded; nothing was changed
@@ -121,6 +125,10 @@ class Busy(HubgraphError):
     status = 503
     code = "busy"
 
+    def __init__(self, message: str, retry_after: int = 5) -> None:
+        super().__init__(message)
+        self.headers = {"Retry-After": str(retry_after)}
+
 
 class QueryTimeout(HubgraphError):
     status = 504
@@ -173,3 +181,23 @@ class ValidationError(LoadError):
             f"{path}: {len(violations)} SHACL violation(s), nothing loaded:\n  {shown}{more}"
         )
         self.path, self.violations = path, violations
+
+
+class QueryMemoryExceeded(HubgraphError):
+    status = 507
+    code = "query-memory-exceeded"
+
+
+class RequestTimeout(HubgraphError):
+    status = 408
+    code = "request-timeout"
+
+
+class UriTooLong(HubgraphError):
+    status = 414
+    code = "uri-too-long"
+
+
+class HeadersTooLarge(HubgraphError):
+    status = 431
+    code = "headers-too-large"

@@ -2,10 +2,17 @@
 
 The embedded engine has no timeout, and a pathological query can crash the process it runs in.
 :class:`WorkerPool` therefore runs each query in one of a few worker processes that open the
-store read-only: a query past its deadline is stopped by killing its worker (a fresh one takes
-its place), a crash costs one worker, and other requests go on in the others. Results cross
-the pipe in chunks as the engine serializes them, so a large result streams instead of being
-built whole in memory.
+store read-only, and a monitor thread watches them: a query past its deadline, or whose worker
+grows past its memory cap, is stopped by killing the worker (a fresh one takes its place); a
+worker that dies, busy or idle, is replaced; other requests go on in the others. The deadline
+runs from when a worker takes the query, whoever reads the result and however slowly, so a
+client that stops reading cannot hold a worker; the wait for a free worker is bounded on its
+own and answered 503. Results cross the pipe in chunks as the engine serializes them, so a
+large result streams instead of being built whole in memory.
+
+Workers for queries that name no allow-listed SERVICE leave the network (see
+:mod:`hubgraph.query.sealing`); :class:`QueryPools` sends the others, their SERVICE targets
+pointed at the forwarder (:mod:`hubgraph.query.forwarder`), to a pool of their own.
 
 :class:`InlineExecutor` runs queries in the calling thread, for the CLI and for stores that
 time out on their own (a remote store) or cannot be shared (an in-memory store).
@@ -14,14 +21,16 @@ time out on their own (a remote store) or cannot be shared (an in-memory store).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import math
 import multiprocessing as mp
 import os
 import threading
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any, Protocol
@@ -30,10 +39,22 @@ import pyoxigraph as ox
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
 from hubgraph import errors
+from hubgraph.query.forwarder import ServiceCall, ServiceForwarder
+from hubgraph.query.sealing import Sealing, seal_network
 from hubgraph.store import GraphStore, OxigraphStore, Term, rdf_format, results_format
 
 log = logging.getLogger("hubgraph.executor")
 CHUNK_BYTES = 64 * 1024
+WATCH_INTERVAL = 0.05
+"""Seconds between the monitor's looks at the workers: how far past its memory cap or deadline
+a query can get (at the engine's fastest, some tens of MB)."""
+GRACE = 2.0
+"""Seconds a reader waits past the deadline for the monitor's kill before doing it itself."""
+NO_NETWORK = (
+    "this query tried to reach the network, and runs where there is none: SERVICE calls are "
+    "allowed only to the endpoints on this server's allow-list"
+)
+PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
 @dataclass(frozen=True)
@@ -48,6 +69,8 @@ class Job:
     offset: int = 0
     limit: int | None = None
     """For rows: skip ``offset`` rows, then return at most ``limit`` (+1 to tell if cut)."""
+    service_calls: tuple[ServiceCall, ...] = ()
+    """The allow-listed SERVICE calls the guard found, with their spans in ``query``."""
 
 
 @dataclass(frozen=True)
@@ -183,8 +206,16 @@ class InlineExecutor(ThreadedAsync):
         self.store.close()
 
 
-def _worker_main(conn: Connection, store_path: str) -> None:
-    store = OxigraphStore(store_path, read_only=True)
+def _worker_main(conn: Connection, store_path: str, seal: bool) -> None:
+    # Sealing comes first: nothing the worker does afterwards, least of all a query, can
+    # reach a network. The store is a local directory and needs none.
+    sealing = seal_network() if seal else Sealing(False, "not sealed: runs allow-listed SERVICE")
+    try:
+        store = OxigraphStore(store_path, read_only=True)
+    except Exception as exc:
+        conn.send(("failed", f"cannot open the store: {exc}"))
+        return
+    conn.send(("ready", sealing.sealed, sealing.detail))
     while True:
         try:
             kind, job = conn.recv()
@@ -200,24 +231,56 @@ def _worker_main(conn: Connection, store_path: str) -> None:
                 serialize(result, job.output, sink)
                 # The last chunk travels with the end marker: one message for a small result.
                 conn.send(("end", sink.take()))
-        except errors.HubgraphError as exc:
-            conn.send(("error", type(exc).__name__, exc.message))
-        except Exception as exc:  # the engine's own errors: report, keep serving
-            conn.send(("error", "QueryFailed", f"the query failed: {exc}"))
+        except Exception as exc:  # the engine's own errors too: report, keep serving
+            if sealing.sealed and "os error 101" in str(exc):  # ENETUNREACH: a SERVICE call
+                conn.send(("error", "ServiceNotAllowed", NO_NETWORK))
+            elif isinstance(exc, errors.HubgraphError):
+                conn.send(("error", type(exc).__name__, exc.message))
+            else:
+                conn.send(("error", "QueryFailed", f"the query failed: {exc}"))
 
 
 class _Worker:
-    def __init__(self, ctx: Any, store_path: str) -> None:
+    def __init__(self, ctx: Any, store_path: str, seal: bool, name: str) -> None:
         self.conn, child = ctx.Pipe()
         self.process: BaseProcess = ctx.Process(
-            target=_worker_main, args=(child, store_path), daemon=True, name="hubgraph-query"
+            target=_worker_main, args=(child, store_path, seal), daemon=True, name=name
         )
         self.process.start()
         child.close()
+        self.deadline: float | None = None
+        """When the query it runs must be done (monotonic clock); None while idle."""
+        self.timeout = 0.0
+        self.reason: str | None = None
+        """Why it was stopped: timeout, memory, died, cancelled, crashed."""
+        self.retired = False
+        self.sealing = Sealing(False, "not started")
 
-    def kill(self) -> None:
-        self.process.kill()
-        self.process.join(timeout=5)
+    def wait_ready(self, seconds: float) -> Sealing:
+        if not self.conn.poll(seconds):
+            raise RuntimeError(f"a query worker did not start within {seconds:g} s")
+        try:
+            message = self.conn.recv()
+        except (EOFError, OSError):
+            raise RuntimeError(
+                f"a query worker died while starting (exit code {self.process.exitcode})"
+            ) from None
+        if message[0] != "ready":
+            raise RuntimeError(f"a query worker could not start: {message[1]}")
+        self.sealing = Sealing(bool(message[1]), str(message[2]))
+        return self.sealing
+
+    def rss(self) -> int:
+        """Resident bytes, from /proc (0 when it cannot be read: the process is gone)."""
+        try:
+            with open(f"/proc/{self.process.pid}/statm", "rb") as statm:
+                return int(statm.read().split()[1]) * PAGE
+        except (OSError, ValueError, IndexError):
+            return 0
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            self.process.kill()
         self.conn.close()
 
 
@@ -225,55 +288,199 @@ class WorkerPool:
     """Query worker processes over an on-disk store, opened read-only by each.
 
     Threads (sync callers) and the event loop (async callers) share the idle workers; a worker
-    freed while a coroutine waits goes straight to it.
+    freed while a coroutine waits goes straight to it. ``timeout`` (per call) bounds a query's
+    run from when a worker takes it; ``queue_timeout`` bounds the wait for a worker.
     """
 
-    def __init__(self, store_path: str, size: int) -> None:
+    def __init__(
+        self,
+        store_path: str,
+        size: int,
+        *,
+        memory_mb: int = 0,
+        seal: bool = False,
+        queue_timeout: float = 10.0,
+        name: str = "hubgraph-query",
+    ) -> None:
         self.store_path = store_path
         self.size = max(1, size)
+        self.memory_bytes = max(0, memory_mb) * 2**20
+        self.seal = seal
+        self.queue_timeout = queue_timeout
+        self.name = name
         self._ctx = mp.get_context("spawn")
         self._lock = threading.Condition()
         self._idle: deque[_Worker] = deque()
+        self._busy: set[_Worker] = set()
         self._async_waiters: deque[tuple[asyncio.AbstractEventLoop, asyncio.Future[_Worker]]] = (
             deque()
         )
         self._closed = False
-        for _ in range(self.size):
-            self._idle.append(_Worker(self._ctx, store_path))
+        self.replaced = 0
+        """Workers replaced since the start (died, timed out, over memory, abandoned)."""
+        self.sealing = Sealing(False, "no worker started yet")
+        workers = [self._new_worker() for _ in range(self.size)]
+        try:
+            for worker in workers:
+                self._note_sealing(worker.wait_ready(120))
+        except Exception:
+            for worker in workers:
+                worker.close()
+            raise
+        self._idle.extend(workers)
+        self._monitor = threading.Thread(target=self._watch, name=f"{name}-monitor", daemon=True)
+        self._monitor.start()
+
+    def _new_worker(self) -> _Worker:
+        return _Worker(self._ctx, self.store_path, self.seal, self.name)
+
+    def _note_sealing(self, sealing: Sealing) -> None:
+        if self.seal and not sealing.sealed and self.sealing.detail != sealing.detail:
+            log.error(
+                "QUERY WORKERS ARE NOT SEALED OFF THE NETWORK (%s): only the query guard stands "
+                "between a query and a SERVICE call to any host; run behind an egress firewall",
+                sealing.detail,
+            )
+        self.sealing = sealing
+
+    def status(self) -> dict[str, object]:
+        with self._lock:
+            idle, busy = len(self._idle), len(self._busy)
+        return {
+            "workers": self.size,
+            "idle": idle,
+            "busy": busy,
+            "replaced": self.replaced,
+            "sealed": self.sealing.sealed,
+            "network": self.sealing.detail,
+            "memoryMb": self.memory_bytes // 2**20 or None,
+        }
+
+    # -- the monitor ---------------------------------------------------------------------
+    def _watch(self) -> None:
+        while not self._closed:
+            time.sleep(WATCH_INTERVAL)
+            try:
+                self._look()
+            except Exception:  # the monitor must outlive any surprise
+                log.exception("the worker monitor failed a round")
+
+    def _look(self) -> None:
+        now = time.monotonic()
+        with self._lock:
+            idle, busy = list(self._idle), list(self._busy)
+        for worker in idle:
+            if not worker.process.is_alive():
+                log.error("an idle query worker died (exit code %s)", worker.process.exitcode)
+                self._retire(worker, "died", close=True)
+        for worker in busy:
+            if worker.retired:
+                continue
+            if worker.deadline is not None and now > worker.deadline:
+                self._retire(worker, "timeout")
+            elif self.memory_bytes and (rss := worker.rss()) > self.memory_bytes:
+                log.warning(
+                    "a query reached %d MB of memory, over the cap of %d MB; its worker is stopped",
+                    rss // 2**20, self.memory_bytes // 2**20,
+                )  # fmt: skip
+                self._retire(worker, "memory")
+
+    def _retire(self, worker: _Worker, reason: str, *, close: bool = False) -> None:
+        """Stop ``worker`` for ``reason`` and start one in its place; only the first call for
+        a worker counts. Whoever reads from it sees the end of its pipe and the reason."""
+        with self._lock:
+            if worker.retired:
+                return
+            worker.retired = True
+            worker.reason = reason
+            self._busy.discard(worker)
+            with contextlib.suppress(ValueError):
+                self._idle.remove(worker)
+            self.replaced += 1
+        with contextlib.suppress(OSError, ValueError):
+            worker.process.kill()
+        if close:
+            worker.conn.close()
+        if not self._closed:
+            # Starting a process takes a while; do it off the request's path.
+            threading.Thread(target=self._replace, args=(worker,), daemon=True).start()
+
+    def _replace(self, old: _Worker) -> None:
+        old.process.join(timeout=5)
+        delay = 0.5
+        while not self._closed:
+            worker = self._new_worker()
+            try:
+                self._note_sealing(worker.wait_ready(120))
+            except RuntimeError as exc:
+                log.error("could not start a query worker: %s; trying again", exc)
+                worker.close()
+                time.sleep(delay)
+                delay = min(delay * 2, 10)
+                continue
+            self._release(worker)
+            return
+
+    def _discard(self, worker: _Worker, reason: str) -> None:
+        """The reader of ``worker`` is done with it, and it cannot be reused."""
+        self._retire(worker, reason)
+        worker.close()
 
     # -- the idle set --------------------------------------------------------------------
-    def _busy(self) -> errors.Busy:
-        return errors.Busy("every query worker stayed busy until the timeout; try again shortly")
+    def _busy_error(self) -> errors.Busy:
+        return errors.Busy(
+            f"all {self.size} query workers stayed busy for {self.queue_timeout:g} s; "
+            "try again shortly",
+            retry_after=max(1, math.ceil(min(self.queue_timeout, 5.0))),
+        )
 
-    def _acquire(self, deadline: float) -> _Worker:
+    def _take_idle(self) -> _Worker | None:
+        """An idle worker that is still alive, marked busy (call with the lock held)."""
+        while self._idle:
+            worker = self._idle.pop()  # the most recent: still awake, caches warm
+            if worker.process.is_alive():
+                self._busy.add(worker)
+                return worker
+            log.error("an idle query worker died (exit code %s)", worker.process.exitcode)
+            self._retire(worker, "died", close=True)
+        return None
+
+    def _acquire(self) -> _Worker:
+        deadline = time.monotonic() + self.queue_timeout
         with self._lock:
-            while not self._idle:
+            while True:
+                worker = self._take_idle()
+                if worker is not None:
+                    return worker
                 remaining = deadline - time.monotonic()
                 if remaining <= 0 or self._closed:
-                    raise self._busy()
+                    raise self._busy_error()
                 self._lock.wait(remaining)
-            return self._idle.pop()  # the most recent: still awake, caches warm
 
-    async def _aacquire(self, deadline: float) -> _Worker:
+    async def _aacquire(self) -> _Worker:
         loop = asyncio.get_running_loop()
         with self._lock:
-            if self._idle:
-                return self._idle.pop()  # the most recent: still awake, caches warm
+            worker = self._take_idle()
+            if worker is not None:
+                return worker
             future: asyncio.Future[_Worker] = loop.create_future()
             self._async_waiters.append((loop, future))
         try:
-            return await asyncio.wait_for(future, max(0.0, deadline - time.monotonic()))
+            return await asyncio.wait_for(future, self.queue_timeout)
         except TimeoutError:
-            raise self._busy() from None
+            raise self._busy_error() from None
 
     def _release(self, worker: _Worker) -> None:
-        if self._closed:
-            worker.kill()
+        if self._closed or worker.retired:
+            worker.close()
             return
+        worker.deadline = None
         with self._lock:
+            self._busy.discard(worker)
             while self._async_waiters:
                 loop, future = self._async_waiters.popleft()
                 if not future.done():
+                    self._busy.add(worker)
                     loop.call_soon_threadsafe(self._hand_over, future, worker)
                     return
             self._idle.append(worker)
@@ -285,80 +492,96 @@ class WorkerPool:
         else:
             future.set_result(worker)
 
-    def _replace(self, worker: _Worker) -> None:
-        worker.kill()
-        if not self._closed:
-            # Starting a process takes a while; do it off the request's path.
-            threading.Thread(
-                target=lambda: self._release(_Worker(self._ctx, self.store_path)), daemon=True
-            ).start()
-
     # -- messages ------------------------------------------------------------------------
-    def _read(self, worker: _Worker, timeout: float) -> Any:
+    def _start(self, worker: _Worker, kind: str, job: Job, timeout: float) -> None:
+        """Hand ``job`` to ``worker``; its run time counts from now."""
+        worker.timeout = timeout
+        worker.deadline = time.monotonic() + timeout
+        try:
+            worker.conn.send((kind, job))
+        except (OSError, ValueError):  # it died between the check and the send
+            self._discard(worker, "crashed")
+            raise errors.QueryFailed(
+                "a query worker died before it took the query; try again"
+            ) from None
+
+    def _stopped(self, worker: _Worker) -> errors.HubgraphError:
+        if worker.reason == "timeout":
+            return errors.QueryTimeout(
+                f"the query ran longer than {worker.timeout:g} s and was stopped"
+            )
+        if worker.reason == "memory":
+            return errors.QueryMemoryExceeded(
+                f"the query needed more than {self.memory_bytes // 2**20} MB of memory and was "
+                "stopped; narrow it down (LIMIT, fewer joins, no ORDER BY over everything)"
+            )
+        log.error("a query worker died (exit code %s)", worker.process.exitcode)
+        return errors.QueryFailed("the query crashed its worker process; the server is unaffected")
+
+    def _read(self, worker: _Worker) -> Any:
+        if worker.retired:  # stopped by the monitor: what is still in the pipe is not wanted
+            self._discard(worker, worker.reason or "crashed")
+            raise self._stopped(worker)
         try:
             message = worker.conn.recv()
         except (EOFError, OSError):
-            log.error("a query worker died (exit code %s)", worker.process.exitcode)
-            self._replace(worker)
-            raise errors.QueryFailed(
-                "the query crashed its worker process; the server is unaffected"
-            ) from None
+            self._retire(worker, "crashed")
+            worker.close()
+            raise self._stopped(worker) from None
         if message[0] == "error":
             self._release(worker)
             error_type = getattr(errors, message[1], errors.QueryFailed)
             raise error_type(message[2])
         return message
 
-    def _timed_out(self, worker: _Worker, timeout: float) -> errors.QueryTimeout:
-        self._replace(worker)
-        return errors.QueryTimeout(f"the query ran longer than {timeout:g} s and was stopped")
+    def _overdue(self, worker: _Worker) -> float:
+        return max(0.0, (worker.deadline or 0.0) + GRACE - time.monotonic())
 
-    def _receive(self, worker: _Worker, deadline: float, timeout: float) -> Any:
+    def _receive(self, worker: _Worker) -> Any:
         try:
-            ready = worker.conn.poll(max(0.0, deadline - time.monotonic()))
+            ready = worker.retired or worker.conn.poll(self._overdue(worker))
         except (EOFError, OSError):
             ready = True  # _read reports the dead worker
-        if not ready:
-            raise self._timed_out(worker, timeout)
-        return self._read(worker, timeout)
+        if not ready:  # the monitor should have stopped it by now: do it here
+            self._discard(worker, "timeout")
+            raise self._stopped(worker)
+        return self._read(worker)
 
-    async def _areceive(self, worker: _Worker, deadline: float, timeout: float) -> Any:
-        if not worker.conn.poll(0):
+    async def _areceive(self, worker: _Worker) -> Any:
+        if not worker.retired and not worker.conn.poll(0):
             loop = asyncio.get_running_loop()
             readable: asyncio.Future[None] = loop.create_future()
             fd = worker.conn.fileno()
             loop.add_reader(fd, _settle, readable)
             try:
-                await asyncio.wait_for(readable, max(0.0, deadline - time.monotonic()))
+                await asyncio.wait_for(readable, self._overdue(worker))
             except TimeoutError:
                 _unwatch(loop, fd)
-                raise self._timed_out(worker, timeout) from None
+                self._discard(worker, "timeout")
+                raise self._stopped(worker) from None
             except asyncio.CancelledError:
                 _unwatch(loop, fd)
-                self._replace(worker)  # the client left; the worker is still busy for it
+                self._discard(worker, "cancelled")  # the client left; the worker is busy for it
                 raise
             _unwatch(loop, fd)
-        return self._read(worker, timeout)
+        return self._read(worker)
 
     # -- the executor interface ----------------------------------------------------------
     def stream(self, job: Job, timeout: float) -> Iterator[bytes]:
-        deadline = time.monotonic() + timeout
-        worker = self._acquire(deadline)
-        worker.conn.send(("stream", job))
-        first = self._receive(worker, deadline, timeout)
+        worker = self._acquire()
+        self._start(worker, "stream", job, timeout)
+        first = self._receive(worker)
         if first[0] == "end":
             self._release(worker)
             return iter([first[1]] if first[1] else [])
-        return self._rest(worker, first[1], deadline, timeout)
+        return self._rest(worker, first[1])
 
-    def _rest(
-        self, worker: _Worker, first: bytes, deadline: float, timeout: float
-    ) -> Iterator[bytes]:
+    def _rest(self, worker: _Worker, first: bytes) -> Iterator[bytes]:
         finished = False
         try:
             yield first
             while True:
-                message = self._receive(worker, deadline, timeout)
+                message = self._receive(worker)
                 if message[0] == "end":
                     finished = True
                     self._release(worker)
@@ -373,26 +596,23 @@ class WorkerPool:
             raise
         finally:
             if not finished:
-                self._replace(worker)  # the client went away mid-stream
+                self._discard(worker, "cancelled")  # the client went away mid-stream
 
     async def astream(self, job: Job, timeout: float) -> bytes | AsyncIterator[bytes]:
-        deadline = time.monotonic() + timeout
-        worker = await self._aacquire(deadline)
-        worker.conn.send(("stream", job))
-        first = await self._areceive(worker, deadline, timeout)
+        worker = await self._aacquire()
+        self._start(worker, "stream", job, timeout)
+        first = await self._areceive(worker)
         if first[0] == "end":
             self._release(worker)
             return first[1]  # type: ignore[no-any-return]
-        return self._arest(worker, first[1], deadline, timeout)
+        return self._arest(worker, first[1])
 
-    async def _arest(
-        self, worker: _Worker, first: bytes, deadline: float, timeout: float
-    ) -> AsyncIterator[bytes]:
+    async def _arest(self, worker: _Worker, first: bytes) -> AsyncIterator[bytes]:
         finished = False
         try:
             yield first
             while True:
-                message = await self._areceive(worker, deadline, timeout)
+                message = await self._areceive(worker)
                 if message[0] == "end":
                     finished = True
                     self._release(worker)
@@ -405,21 +625,19 @@ class WorkerPool:
             raise
         finally:
             if not finished:
-                self._replace(worker)
+                self._discard(worker, "cancelled")
 
     def rows(self, job: Job, timeout: float) -> Rows:
-        deadline = time.monotonic() + timeout
-        worker = self._acquire(deadline)
-        worker.conn.send(("rows", job))
-        message = self._receive(worker, deadline, timeout)
+        worker = self._acquire()
+        self._start(worker, "rows", job, timeout)
+        message = self._receive(worker)
         self._release(worker)
         return message[1]  # type: ignore[no-any-return]
 
     async def arows(self, job: Job, timeout: float) -> Rows:
-        deadline = time.monotonic() + timeout
-        worker = await self._aacquire(deadline)
-        worker.conn.send(("rows", job))
-        message = await self._areceive(worker, deadline, timeout)
+        worker = await self._aacquire()
+        self._start(worker, "rows", job, timeout)
+        message = await self._areceive(worker)
         self._release(worker)
         return message[1]  # type: ignore[no-any-return]
 
@@ -429,7 +647,79 @@ class WorkerPool:
             workers, self._idle = list(self._idle), deque()
             self._lock.notify_all()
         for worker in workers:
-            worker.kill()
+            worker.close()
+
+
+class QueryPools:
+    """The executor a served on-disk store uses: sealed workers for every query that names no
+    allow-listed SERVICE, and — when the allow-list is not empty — a pool of unsealed workers
+    whose SERVICE targets are rewritten to go through the forwarder."""
+
+    def __init__(
+        self,
+        sealed: WorkerPool,
+        open_pool: WorkerPool | None = None,
+        forwarder: ServiceForwarder | None = None,
+    ) -> None:
+        self.sealed = sealed
+        self.open = open_pool
+        self.forwarder = forwarder
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> QueryPools:
+        memory = settings.query_memory_mb
+        sealed = WorkerPool(
+            settings.store, settings.workers, memory_mb=memory, seal=settings.seal_workers,
+            queue_timeout=settings.queue_timeout,
+        )  # fmt: skip
+        if not settings.service_allowlist:
+            return cls(sealed)
+        forwarder = ServiceForwarder(
+            settings.service_allowlist, timeout=settings.service_timeout,
+            max_bytes=settings.service_max_bytes, contact=settings.contact_url,
+        )  # fmt: skip
+        open_pool = WorkerPool(
+            settings.store, settings.service_workers, memory_mb=memory, seal=False,
+            queue_timeout=settings.queue_timeout, name="hubgraph-service",
+        )  # fmt: skip
+        return cls(sealed, open_pool, forwarder)
+
+    def route(self, job: Job) -> tuple[WorkerPool, Job]:
+        if not job.service_calls:
+            return self.sealed, job
+        if self.open is None or self.forwarder is None:
+            raise errors.ServiceNotAllowed("this server's SERVICE allow-list is empty")
+        query = self.forwarder.rewrite_services(job.query, job.service_calls)
+        return self.open, replace(job, query=query, service_calls=())
+
+    def stream(self, job: Job, timeout: float) -> Iterator[bytes]:
+        pool, job = self.route(job)
+        return pool.stream(job, timeout)
+
+    def rows(self, job: Job, timeout: float) -> Rows:
+        pool, job = self.route(job)
+        return pool.rows(job, timeout)
+
+    async def astream(self, job: Job, timeout: float) -> bytes | AsyncIterator[bytes]:
+        pool, job = self.route(job)
+        return await pool.astream(job, timeout)
+
+    async def arows(self, job: Job, timeout: float) -> Rows:
+        pool, job = self.route(job)
+        return await pool.arows(job, timeout)
+
+    def status(self) -> dict[str, object]:
+        out: dict[str, object] = {"queries": self.sealed.status()}
+        if self.open is not None:
+            out["service"] = {**self.open.status(), "forwarder": self.forwarder is not None}
+        return out
+
+    def close(self) -> None:
+        self.sealed.close()
+        if self.open is not None:
+            self.open.close()
+        if self.forwarder is not None:
+            self.forwarder.close()
 
 
 def _unwatch(loop: asyncio.AbstractEventLoop, fd: int) -> None:

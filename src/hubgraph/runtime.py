@@ -7,7 +7,7 @@ from pathlib import Path
 
 from hubgraph.config import Settings
 from hubgraph.errors import StorageFailed, StoreReadOnly
-from hubgraph.executor import Executor, InlineExecutor, WorkerPool
+from hubgraph.executor import Executor, InlineExecutor, QueryPools
 from hubgraph.loader import LoadReport, load_sources
 from hubgraph.queries import QueryRegistry
 from hubgraph.remote import RemoteExecutor, RemoteStore
@@ -95,5 +95,5 @@ def open_service(settings: Settings, *, serving: bool = False) -> QueryService:
     else:
         prepare_store(settings)
         store = OxigraphStore(settings.store, read_only=True)
-        executor = WorkerPool(settings.store, settings.workers)
+        executor = QueryPools.from_settings(settings)
     return QueryService(settings, store, executor, registry)

@@ -114,6 +114,8 @@ class QueryService:
             named_graphs=list(named_graphs) if names_dataset else None,
             prefixes=PREFIXES,
             output=output,
+            # The guard's allow-listed SERVICE calls: such a query runs where the forwarder is.
+            service_calls=tuple(getattr(info, "service_calls", ())),
         )
 
     def choose_format(self, info: QueryInfo, accept: str | None, name: str | None) -> Format:

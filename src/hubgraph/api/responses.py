@@ -20,6 +20,8 @@ def error_response(exc: HubgraphError, headers: dict[str, str] | None = None) ->
     parameter = getattr(exc, "parameter", None)
     if parameter:
         extra["parameter"] = parameter
+    # An error may carry headers of its own (Busy: Retry-After).
+    headers = {**getattr(exc, "headers", {}), **(headers or {})} or None
     return JSONResponse(
         error_body(exc.status, exc.code, exc.message, **extra), exc.status, headers=headers
     )

@@ -1,0 +1,186 @@
+"""The only way a query's SERVICE call leaves the machine.
+
+The engine's SERVICE client has no timeout and sends its own User-Agent, and it would call any
+IRI it is given. So the worker that runs queries with allow-listed SERVICE calls is handed a
+query whose SERVICE targets were rewritten by :meth:`ServiceForwarder.rewrite_services` to
+``http://127.0.0.1:PORT/service/N``: our forwarder, where ``N`` indexes the allow-list. The
+forwarder passes the SPARQL Protocol request on (GET or POST, the query string, the body, Accept
+and Content-Type) to that one endpoint, with its own timeout, size limit and a User-Agent that
+says who is calling; any other path is refused.
+
+It runs in threads of its own (:class:`http.server.ThreadingHTTPServer`), never on the server's
+event loop.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import httpx
+
+from hubgraph import __version__
+from hubgraph.errors import ServiceNotAllowed
+
+log = logging.getLogger("hubgraph.forwarder")
+FORWARDED_HEADERS = ("accept", "content-type")
+
+
+@dataclass(frozen=True)
+class ServiceCall:
+    """One SERVICE clause as the guard sees it.
+
+    A stand-in with the fields of the guard's ``ServiceCall`` (``hubgraph.query.guard``, written
+    on another branch): ``target`` is the resolved absolute IRI (or ``?var``), ``start``/``end``
+    the offsets of the target token (``<…>`` or a prefixed name) in the query text.
+    """
+
+    target: str
+    start: int
+    end: int
+    silent: bool = False
+
+
+def user_agent(contact: str) -> str:
+    return f"hubgraph/{__version__} (+{contact}; SPARQL federation for a hubgraph endpoint)"
+
+
+def rewrite_services(text: str, calls: Sequence[Any], allowlist: Sequence[str], port: int) -> str:
+    """``text`` with each SERVICE target in ``calls`` replaced by the forwarder's URL for it.
+    A target off the allow-list is refused (the guard refuses it first; this is the backstop)."""
+    out = text
+    for call in sorted(calls, key=lambda c: c.start, reverse=True):
+        if call.target not in allowlist:
+            raise ServiceNotAllowed(f"SERVICE <{call.target}> is not on this server's allow-list")
+        n = list(allowlist).index(call.target)
+        out = out[: call.start] + f"<http://127.0.0.1:{port}/service/{n}>" + out[call.end :]
+    return out
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug("forwarder: " + format, *args)
+
+    def do_GET(self) -> None:
+        self._forward()
+
+    def do_POST(self) -> None:
+        self._forward()
+
+    def _refuse(self, status: int, message: str) -> None:
+        body = message.encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(body)
+        self.close_connection = True
+
+    def _forward(self) -> None:
+        forwarder = self.server.forwarder
+        path, _, query = self.path.partition("?")
+        index = path.removeprefix("/service/")
+        if not path.startswith("/service/") or not index.isdigit():
+            self._refuse(404, "only /service/N is forwarded")
+            return
+        if int(index) >= len(forwarder.allowlist):
+            self._refuse(404, f"no allow-listed endpoint number {index}")
+            return
+        endpoint = forwarder.allowlist[int(index)]
+        length = self.headers.get("Content-Length", "0")
+        if not length.isdigit() or int(length) > forwarder.max_bytes:
+            self._refuse(413, "the SERVICE request body is too large or has no length")
+            return
+        body = self.rfile.read(int(length)) if int(length) else b""
+        headers = {k: v for k, v in self.headers.items() if k.lower() in FORWARDED_HEADERS}
+        headers["User-Agent"] = forwarder.user_agent
+        url = endpoint + (("&" if "?" in endpoint else "?") + query if query else "")
+        forwarder.calls.append((self.command, endpoint))
+        try:
+            status, content_type, content = forwarder.fetch(self.command, url, headers, body)
+        except httpx.HTTPError as exc:
+            log.warning("SERVICE %s failed: %s", endpoint, exc)
+            self._refuse(502, f"SERVICE {endpoint} failed: {exc}")
+            return
+        except _TooLarge as exc:
+            log.warning("SERVICE %s: %s", endpoint, exc)
+            self._refuse(502, str(exc))
+            return
+        self.send_response(status)
+        if content_type:
+            self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(content)))
+        self.end_headers()
+        self.wfile.write(content)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    forwarder: ServiceForwarder
+
+
+class ServiceForwarder:
+    """A loopback HTTP server that passes SPARQL requests to allow-listed endpoints only."""
+
+    def __init__(
+        self,
+        allowlist: Sequence[str],
+        *,
+        timeout: float,
+        max_bytes: int,
+        contact: str,
+    ) -> None:
+        self.allowlist = tuple(allowlist)
+        self.timeout = timeout
+        self.max_bytes = max_bytes
+        self.user_agent = user_agent(contact)
+        self.calls: list[tuple[str, str]] = []
+        """(method, endpoint) of each forwarded call, newest last (for tests and logs)."""
+        self._server = _Server(("127.0.0.1", 0), _Handler)
+        self._server.forwarder = self
+        self.port: int = self._server.server_address[1]
+        self._client = httpx.Client(timeout=timeout, follow_redirects=False)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="hubgraph-forwarder", daemon=True
+        )
+        self._thread.start()
+
+    def rewrite_services(self, text: str, calls: Sequence[Any]) -> str:
+        """``text`` with each allow-listed SERVICE target (``ServiceCall`` spans) pointing here."""
+        return rewrite_services(text, calls, self.allowlist, self.port)
+
+    def fetch(
+        self, method: str, url: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, str, bytes]:
+        deadline = time.monotonic() + self.timeout
+        request = self._client.build_request(method, url, headers=headers, content=body or None)
+        response = self._client.send(request, stream=True)
+        try:
+            content = bytearray()
+            for chunk in response.iter_bytes():
+                content += chunk
+                if len(content) > self.max_bytes:
+                    raise _TooLarge(f"the SERVICE answer is over {self.max_bytes} bytes")
+                if time.monotonic() > deadline:
+                    raise httpx.ReadTimeout(f"the SERVICE answer took over {self.timeout:g} s")
+            return response.status_code, response.headers.get("content-type", ""), bytes(content)
+        finally:
+            response.close()
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._client.close()
