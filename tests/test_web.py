@@ -279,3 +279,43 @@ def test_entity_pages(server, page: Page, tmp_path: Path) -> None:  # type: igno
     expect(page.get_by_role("heading", level=1)).to_have_text("Albin Kurti")
     page.goto("/entity/Q236")
     expect(page.get_by_role("heading", level=1)).to_have_text("Montenegro")
+
+
+def test_docs_and_redoc_render_offline(  # type: ignore[no-untyped-def]
+    server, browser: Browser, base_url: str, tmp_path: Path
+) -> None:
+    """/docs and /redoc draw every operation from this server's own assets: any request to
+    another host is refused and fails the test."""
+    context = browser.new_context(base_url=base_url, viewport={"width": 1366, "height": 900})
+    outside: list[str] = []
+
+    def only_local(route, request) -> None:  # type: ignore[no-untyped-def]
+        if request.url.startswith(base_url) or request.url.startswith("data:"):
+            route.continue_()
+        else:
+            outside.append(request.url)
+            route.abort()
+
+    context.route("**/*", only_local)
+    problems: list[str] = []
+    context.on("weberror", lambda error: problems.append(str(error.error)))
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    page.goto("/docs")
+    operations = page.locator(".opblock")
+    expect(operations.first).to_be_visible()
+    summaries = page.locator(".opblock-summary-path").all_inner_texts()
+    assert "/sparql" in summaries
+    assert any(s.startswith("/queries/countries-attaching-conditions") for s in summaries)
+    page.screenshot(path=str(tmp_path / "docs.png"))
+    # An operation opens and can be tried out against this server.
+    page.locator("#operations-Canned_queries-list_queries_queries_get").click()
+    expect(page.get_by_role("button", name="Try it out")).to_be_visible()
+
+    page.goto("/redoc")
+    expect(page.get_by_role("heading", name="hubgraph").first).to_be_visible()
+    expect(page.locator("text=SPARQL query (GET)").first).to_be_attached()
+    page.screenshot(path=str(tmp_path / "redoc.png"))
+    context.close()
+    assert outside == [], outside
+    assert problems == [], problems
