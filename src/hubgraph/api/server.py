@@ -2,18 +2,45 @@
 
 from __future__ import annotations
 
+import errno
 import logging
+import socket
 
 import uvicorn
 
 from hubgraph.api.app import create_app
 from hubgraph.config import Settings
+from hubgraph.errors import HubgraphError
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """The server's socket, bound before anything else starts, so that a busy port is one
+    clear sentence rather than a uvicorn log line after the workers have started."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise HubgraphError(
+                f"port {port} on {host} is already in use (is another hubgraph serve "
+                f"running?). Pick another port: hubgraph serve --port {port + 1}, or "
+                f"HUBGRAPH_PORT={port + 1} make serve"
+            ) from None
+        raise HubgraphError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
 
 
 def serve(settings: Settings) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    sock = listening_socket(settings.host, settings.port)
     app = create_app(settings)
     print(
         f"hubgraph: serving {settings.store} at http://{settings.host}:{settings.port}/", flush=True
     )
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+    config = uvicorn.Config(app, log_level="warning")
+    uvicorn.Server(config).run(sockets=[sock])
