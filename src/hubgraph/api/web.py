@@ -55,6 +55,11 @@ def _static_names() -> set[str]:
     return {p.name for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")}
 
 
+def _query_body(text: str) -> str:
+    """A canned query's SPARQL without its ``#+`` header lines (shown on the page already)."""
+    return "\n".join(line for line in text.splitlines() if not line.startswith("#+")).strip()
+
+
 def _script_json(value: object) -> str:
     """JSON safe inside a ``<script>`` element."""
     return json.dumps(value, ensure_ascii=False).replace("</", "<\\/")
@@ -62,10 +67,15 @@ def _script_json(value: object) -> str:
 
 @router.get("/", include_in_schema=False)
 async def index(request: Request) -> HTMLResponse:
+    registry = service_of(request).registry
     config = {
         "version": __version__,
         "prefixes": PREFIXES,
-        "example": prefix_block() + "\n\n" + EXAMPLE_QUERY,
+        # The endpoint predeclares the prefixes: the first screen is for the query and its
+        # results, not for a block of declarations (the page lists them on request).
+        "example": EXAMPLE_QUERY,
+        "prefixBlock": prefix_block(),
+        "canned": {name: _query_body(q.text) for name, q in registry.queries.items()},
     }
     page = _static("index.html").replace("__HUBGRAPH_CONFIG__", _script_json(config))
     return HTMLResponse(page, headers={"Cache-Control": "no-cache"})
