@@ -420,7 +420,7 @@
     const select = $("#history");
     const past = loadHistory();
     select.replaceChildren(el("option", { value: "" }, past.length ? `Recent queries (${past.length})` : "No recent queries"),
-      past.map((h, i) => el("option", { value: String(i), title: h.query },
+      ...past.map((h, i) => el("option", { value: String(i), title: h.query },
         `${h.at.slice(0, 16).replace("T", " ")} · ${h.query.replace(/^(#.*\n|PREFIX.*\n|\s)+/i, "").replace(/\s+/g, " ").slice(0, 60)}`)));
     select.disabled = !past.length;
   }
