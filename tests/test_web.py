@@ -637,3 +637,18 @@ def test_phone_layout(server, browser: Browser, base_url: str, tmp_path: Path) -
         box = quote.bounding_box()
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
     context.close()
+
+
+def test_search_box(server, page: Page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    page.goto("/")
+    box = page.get_by_role("searchbox", name="Search entities and quotes")
+    box.fill("never in Albania")
+    box.press("Enter")
+    card = page.locator('[data-query="search"]')
+    expect(card.locator("tbody tr").first).to_be_visible()
+    text = card.locator("tbody").inner_text()
+    assert "Never in Albania" in text and "Edi Rama" in text
+    assert "Britain receives migrant crisis" in text
+    assert "canned=search" in page.url and "never" in page.url
+    expect(box).to_have_value("never in Albania")
+    page.screenshot(path=str(tmp_path / "search.png"))

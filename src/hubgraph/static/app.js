@@ -779,6 +779,7 @@
   function runCannedFromAddress() {
     const address = new URLSearchParams(location.search);
     const name = address.get("canned");
+    if (name === "search") $("#search-box").value = address.get("p.q") || "";
     if (!name) return;
     const card = document.querySelector(`[data-query="${CSS.escape(name)}"]`);
     if (card && card.runFrom) card.runFrom(address);
