@@ -625,6 +625,9 @@ def test_phone_layout(server, browser: Browser, base_url: str, tmp_path: Path) -
     page.locator('#stance-map g.hg-country[data-label="Kosovo"]').click()
     expect(page.locator("#stance-detail")).to_contain_text("We want to help the UK")
     check("map")
+    # The map is wider than a phone: the countries are buttons below it as well.
+    page.locator(".country-list").get_by_role("button", name="Albania").click()
+    expect(page.locator("#stance-detail").get_by_role("heading", name="Albania")).to_be_visible()
     # The map's own text stays readable (>= 12 px as drawn).
     sizes = page.evaluate(
         "() => Array.from(document.querySelectorAll('#stance-map svg text')).map(t => t.getBoundingClientRect().height)"

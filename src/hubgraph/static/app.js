@@ -833,6 +833,12 @@
     const svg = holder.querySelector("svg");
     svg.removeAttribute("width");
     svg.removeAttribute("height");
+    // On a phone the map is wider than the screen: the countries are buttons too.
+    const list = el("div", { class: "country-list", role: "group", "aria-label": "Countries" },
+      Array.from(holder.querySelectorAll(".hg-country")).map((node) => el("button", {
+        type: "button", class: "secondary", onclick: () => { showCountry(node, true); $("#stance-detail").scrollIntoView({ block: "start" }); },
+      }, node.dataset.label)));
+    holder.closest(".map-figure").after(list);
     const figure = holder.closest(".map-figure");
     if (figure.scrollWidth > figure.clientWidth) figure.scrollLeft = (figure.scrollWidth - figure.clientWidth) / 2;
     for (const node of holder.querySelectorAll(".hg-country")) {
