@@ -926,6 +926,8 @@ def _sample(param: dict[str, str | None], query: str = "") -> tuple[NamedNode, N
             "approacher": ID + "country/united-kingdom",
         }.get(name or "", ID + "country/kosovo")
         return NamedNode(good), NamedNode(ID + "country/atlantis")
+    if ptype == "string":  # the search words
+        return Literal("Kosovo"), Literal("no such words xyzzy")  # type: ignore[return-value]
     raise AssertionError(f"no sample for parameter type {ptype}")
 
 

@@ -13,7 +13,7 @@ from http_checks import ID, KOSOVO, SPARQL_JSON, WD, assert_error, media_type
 
 ROOT = Path(__file__).resolve().parents[1]
 QUERY_NAMES = sorted(p.stem for p in (ROOT / "queries").glob("*.rq"))
-DEFAULT_PARAMS: dict[str, dict[str, str]] = {"actor": {"actor": "Q1246"}}
+DEFAULT_PARAMS: dict[str, dict[str, str]] = {"actor": {"actor": "Q1246"}, "search": {"q": "Kosovo"}}
 """Required parameters each query needs to run at all."""
 PROVENANCE = ("quote", "voicedByLabel", "source", "sourceDate")
 SOURCE = "https://w3id.org/hubgraph/source/gbnews-2025-10-kosovo-return-hub"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
@@ -160,3 +161,13 @@ def test_docs_serve_swagger_ui(http: httpx.Client) -> None:
     assert media_type(response) == "text/html"
     assert "swagger-ui" in response.text.lower()
     assert "/openapi.json" in response.text
+    # Offline: every script and style sheet of /docs and /redoc comes from this server.
+    redoc = http.get("/redoc")
+    assert redoc.status_code == 200
+    for page in (response.text, redoc.text):
+        sources = re.findall(r'(?:src|href)="([^"]+)"', page)
+        assert sources and all(s.startswith("/") for s in sources), sources
+        for source in sources:
+            asset = http.get(source)
+            assert asset.status_code == 200 and len(asset.content) > 100, source
+    assert http.get("/docs-assets/nope.js").status_code == 404

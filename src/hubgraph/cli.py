@@ -4,10 +4,14 @@ library (loader, query service). A user mistake prints ``Error: …`` and exits 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import logging
+import os
+import shutil
 import sys
-from collections.abc import Sequence
+import textwrap
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -23,34 +27,81 @@ from hubgraph.terms import csv_text, plain_value, records
 from hubgraph.vocabulary import compact
 
 TABLE_WIDTH = 40
+"""The widest a cell gets in a table that has room to spare."""
+MIN_WIDTH = 12
+"""Narrower than this, a column says too little: the rows are printed one field a line."""
+Command = Callable[[argparse.Namespace, Settings], int]
+
+
+STORE_HELP = (
+    "store directory, 'memory', or a remote SPARQL endpoint URL "
+    "(default: $HUBGRAPH_STORE or var/store)"
+)
+SHORT_USAGE = """usage: hubgraph [--store DIR] COMMAND [options]
+
+commands:
+{commands}
+
+Start with `hubgraph serve` (loads data/ into a new store and serves it at
+http://127.0.0.1:8000/), or `hubgraph queries` to see the canned queries.
+`hubgraph COMMAND --help` tells a command's options.
+"""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, with a short usage (the commands and where to start) when given nothing."""
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        given = sys.argv[1:] if args is None else list(args)
+        if not given and self.prog == "hubgraph":
+            print(self.short_usage(), end="", file=sys.stderr)
+            self.exit(2)
+        return super().parse_known_args(given, namespace)
+
+    commands: dict[str, str]
+
+    def short_usage(self) -> str:
+        lines = [f"  {name:<9} {text}" for name, text in self.commands.items()]
+        return SHORT_USAGE.format(commands="\n".join(lines))
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="hubgraph",
         description="A queryable knowledge graph of who committed to what, on which "
         "conditions, according to whom.",
     )
-    parser.add_argument(
-        "--store", help="store directory, 'memory', or a remote SPARQL endpoint URL "
-        "(default: $HUBGRAPH_STORE or var/store)",
-    )  # fmt: skip
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser.add_argument("--store", help=STORE_HELP)
+    # `--store` after the command as well (`hubgraph load --store DIR`); SUPPRESS keeps an
+    # absent one from overwriting the one given before the command.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--store", default=argparse.SUPPRESS, help=STORE_HELP)
+    sub = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", parser_class=argparse.ArgumentParser
+    )
+    parser.commands = {}
 
-    p = sub.add_parser("load", help="validate sources and load them (default: data/)")
+    def command(name: str, help: str) -> argparse.ArgumentParser:
+        parser.commands[name] = help
+        return sub.add_parser(name, help=help, parents=[common])
+
+    p = command("load", help="validate sources and load them (default: data/)")
     p.add_argument("paths", nargs="*", type=Path, help="TriG/Turtle/N-Quads files or folders")
 
-    p = sub.add_parser("validate", help="check sources against the SHACL shapes, load nothing")
+    p = command("validate", help="check sources against the SHACL shapes, load nothing")
     p.add_argument("paths", nargs="*", type=Path)
 
-    p = sub.add_parser("query", help="run a SPARQL query")
+    p = command("query", help="run a SPARQL query")
     p.add_argument("sparql", nargs="?", help="the query text (or use --file)")
     p.add_argument("--file", "-f", type=Path, help="read the query from a file")
     p.add_argument("--format", choices=["table", "csv", "tsv", "json"], default="table")
+    add_table_options(p)
 
-    sub.add_parser("queries", help="list the canned queries and their parameters")
+    command("queries", help="list the canned queries and their parameters")
 
-    p = sub.add_parser("run", help="run a canned query")
+    p = command("run", help="run a canned query")
     p.add_argument("name")
     p.add_argument(
         "--param", "-p", action="append", default=[], metavar="K=V",
@@ -59,17 +110,45 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
     p.add_argument("--limit", type=int)
     p.add_argument("--offset", type=int, default=0)
+    add_table_options(p)
 
-    p = sub.add_parser("export", help="write the whole graph to standard output")
+    p = command("export", help="write the whole graph to standard output")
     p.add_argument("--format", choices=["trig", "nquads", "jsonld"], default="trig")
 
-    p = sub.add_parser("serve", help="serve the graph over HTTP (SPARQL endpoint, canned queries)")
+    p = command("serve", help="serve the graph over HTTP (SPARQL endpoint, canned queries)")
     p.add_argument("--host")
     p.add_argument("--port", type=int)
     p.add_argument("--workers", type=int, help="query worker processes (default: CPU cores)")
     p.add_argument("--timeout", type=float, help="query timeout in seconds")
     p.add_argument("--reload-data", action="store_true", help="reload data/ before serving")
     return parser
+
+
+def add_table_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--columns", "-c", metavar="NAME,…",
+        help="the table's columns, in this order (default: those meant for reading)",
+    )  # fmt: skip
+    p.add_argument(
+        "--wide", action="store_true",
+        help="every column, uncut, however wide (default: fit the terminal)",
+    )  # fmt: skip
+
+
+def writes_stdout(command: Command) -> Command:
+    """``hubgraph export | head``: a reader that stops early is not an error. Python's
+    advice: point stdout at /dev/null so that the final flush at exit cannot fail again."""
+
+    @functools.wraps(command)
+    def run(args: argparse.Namespace, settings: Settings) -> int:
+        try:
+            return command(args, settings)
+        except BrokenPipeError:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            return 0
+
+    return run
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -139,7 +218,8 @@ def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
         if rows.boolean is not None:
             print("true" if rows.boolean else "false")
         else:
-            print_table(rows.variables, rows.rows)
+            variables, table = choose_columns(rows.variables, rows.rows, args.columns)
+            print_table(variables, table, wide=args.wide)
     finally:
         service.close()
     return 0
@@ -148,12 +228,25 @@ def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_queries(args: argparse.Namespace, settings: Settings) -> int:
     from hubgraph.queries import QueryRegistry
 
-    for query in QueryRegistry(settings.queries_dir):
+    queries = list(QueryRegistry(settings.queries_dir))
+    choices: dict[str, list[str]] = {}
+    schemes = {p.scheme for q in queries for p in q.parameters if p.type == "concept"}
+    if schemes:
+        # The allowed values of enumerated parameters are the concepts of their schemes.
+        service = open_service(settings)
+        try:
+            for scheme in schemes:
+                choices[scheme or ""] = [short for short, _, _ in service.concepts(scheme or "")]
+        finally:
+            service.close()
+    for query in queries:
         print(f"{query.name}\n  {query.title}")
         for p in query.parameters:
             flags = ["required" if p.required else "optional"] + (["list"] if p.is_list else [])
             default = f", default {p.default}" if p.default else ""
             print(f"  --param {p.name}=…  {p.type} ({', '.join(flags)}{default}) {p.description}")
+            if p.type == "concept":
+                print(f"      one of: {', '.join(choices.get(p.scheme or '', [])) or '(none)'}")
     return 0
 
 
@@ -174,7 +267,17 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     elif args.format == "csv":
         sys.stdout.write(csv_text(page.variables, page.rows))
     else:
-        print_table(page.variables, page.rows)
+        variables, table = choose_columns(
+            page.variables, page.rows, args.columns, reading=not args.wide
+        )
+        print_table(variables, table, wide=args.wide)
+        hidden = len(page.variables) - len(variables)
+        if hidden and not args.columns:
+            print(
+                f"({hidden} more columns — IRIs that a label column names — are left out: "
+                "--columns NAME,… chooses, --format csv or json has them all)",
+                file=sys.stderr,
+            )
     if page.truncated:
         print(f"(more rows: use --offset {page.offset + page.limit})", file=sys.stderr)
     return 0
@@ -204,18 +307,96 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def print_table(variables: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+def choose_columns(
+    variables: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    wanted: str | None,
+    *,
+    reading: bool = False,
+) -> tuple[list[str], list[list[object]]]:
+    """The columns a table shows: those named by ``--columns``, in that order; else, for a
+    canned query (``reading``), all but the IRI columns whose label column is there too
+    (``country`` beside ``countryLabel``), or whose every value is an IRI of ours."""
+    if wanted:
+        names = [n.strip().removeprefix("?") for n in wanted.split(",") if n.strip()]
+        unknown = [n for n in names if n not in variables]
+        if unknown:
+            raise HubgraphError(
+                f"no column {', '.join(map(repr, unknown))}; the columns are: "
+                + ", ".join(variables)
+            )
+        keep = [variables.index(n) for n in names]
+    elif reading:
+        labelled = set(variables)
+
+        def iri_only(i: int) -> bool:
+            values = [row[i] for row in rows if row[i] is not None]
+            return bool(values) and all(isinstance(v, ox.NamedNode) for v in values)
+
+        keep = [
+            i
+            for i, v in enumerate(variables)
+            if f"{v}Label" not in labelled and not (iri_only(i) and _has_labels(variables))
+        ]
+        keep = keep or list(range(len(variables)))
+    else:
+        keep = list(range(len(variables)))
+    return [variables[i] for i in keep], [[row[i] for i in keep] for row in rows]
+
+
+def _has_labels(variables: Sequence[str]) -> bool:
+    return any(v.endswith(("Label", "Title", "Text")) for v in variables)
+
+
+def print_table(
+    variables: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    *,
+    wide: bool = False,
+    width: int | None = None,
+) -> None:
+    """Rows as a table that fits the terminal: long cells are cut; when even cut columns do
+    not fit, each row is printed as a record, one field a line, long values wrapped."""
     cells = [[_cell(t) for t in row] for row in rows]
-    widths = [
-        min(TABLE_WIDTH, max([len(v)] + [len(r[i]) for r in cells]))
-        for i, v in enumerate(variables)
-    ]
+    natural = [max([len(v)] + [len(r[i]) for r in cells]) for i, v in enumerate(variables)]
+    width = width or shutil.get_terminal_size().columns
+    widths = natural if wide else _fit_widths(variables, natural, width)
+    count = f"({len(rows)} row{'s' if len(rows) != 1 else ''})"
+    if widths is None:
+        _print_records(variables, cells, width)
+        print(count)
+        return
     line = "  ".join(v.ljust(w) for v, w in zip(variables, widths, strict=True))
     print(line.rstrip())
     print("  ".join("-" * w for w in widths))
     for row in cells:
         print("  ".join(_fit(c, w) for c, w in zip(row, widths, strict=True)).rstrip())
-    print(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    print(count)
+
+
+def _fit_widths(variables: Sequence[str], natural: list[int], width: int) -> list[int] | None:
+    """Column widths within ``width`` (the widest cut first), or None if they cannot fit."""
+    widths = [min(TABLE_WIDTH, n) for n in natural]
+    floor = [min(n, max(MIN_WIDTH, len(v))) for n, v in zip(natural, variables, strict=True)]
+    while sum(widths) + 2 * (len(widths) - 1) > width:
+        shrinkable = [i for i, w in enumerate(widths) if w > floor[i]]
+        if not shrinkable:
+            return None
+        widest = max(shrinkable, key=lambda i: widths[i])
+        widths[widest] -= 1
+    return widths
+
+
+def _print_records(variables: Sequence[str], cells: list[list[str]], width: int) -> None:
+    label = max(len(v) for v in variables)
+    room = max(20, width - label - 2)
+    for number, row in enumerate(cells, 1):
+        print(f"-[ row {number} ]".ljust(min(width, label + room), "-"))
+        for name, value in zip(variables, row, strict=True):
+            lines = textwrap.wrap(value, room) or [""]
+            print(f"{name.ljust(label)}  {lines[0]}".rstrip())
+            for more in lines[1:]:
+                print(f"{'':{label}}  {more}")
 
 
 def _cell(term: object) -> str:
@@ -230,13 +411,13 @@ def _fit(text: str, width: int) -> str:
     return text.ljust(width) if len(text) <= width else text[: width - 1] + "…"
 
 
-COMMANDS = {
+COMMANDS: dict[str, Command] = {
     "load": cmd_load,
-    "validate": cmd_validate,
-    "query": cmd_query,
-    "queries": cmd_queries,
-    "run": cmd_run,
-    "export": cmd_export,
+    "validate": writes_stdout(cmd_validate),
+    "query": writes_stdout(cmd_query),
+    "queries": writes_stdout(cmd_queries),
+    "run": writes_stdout(cmd_run),
+    "export": writes_stdout(cmd_export),
     "serve": cmd_serve,
 }
 

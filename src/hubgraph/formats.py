@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from hubgraph.errors import NotAcceptable
@@ -15,6 +16,9 @@ class Format:
     engine_name: str
     """pyoxigraph's name: a ``QueryResultsFormat`` or ``RdfFormat`` attribute."""
     aliases: tuple[str, ...] = ()
+    """Other media types that name this format, in ``Accept`` and ``?format=``."""
+    synonyms: tuple[str, ...] = ()
+    """Other short names clients send as ``?format=`` (SPARQLWrapper: json, xml, n3 …)."""
 
     @property
     def content_type(self) -> str:
@@ -25,18 +29,24 @@ class Format:
 RESULT_FORMATS: tuple[Format, ...] = (
     Format("json", "application/sparql-results+json", "JSON", ("application/json",)),
     Format("xml", "application/sparql-results+xml", "XML", ("application/xml", "text/xml")),
-    Format("csv", "text/csv", "CSV"),
+    # The Oxigraph server answers text/plain with CSV; so do we.
+    Format("csv", "text/csv", "CSV", ("text/plain",)),
     Format("tsv", "text/tab-separated-values", "TSV"),
 )
 
 GRAPH_FORMATS: tuple[Format, ...] = (
-    Format("turtle", "text/turtle", "TURTLE", ("application/x-turtle",)),
-    Format("ntriples", "application/n-triples", "N_TRIPLES", ("text/plain",)),
-    Format("nquads", "application/n-quads", "N_QUADS"),
+    Format("turtle", "text/turtle", "TURTLE", ("application/x-turtle", "application/turtle"),
+           ("ttl",)),
+    Format("ntriples", "application/n-triples", "N_TRIPLES", ("text/plain",), ("nt",)),
+    Format("nquads", "application/n-quads", "N_QUADS", (), ("nq",)),
     Format("trig", "application/trig", "TRIG"),
-    Format("rdfxml", "application/rdf+xml", "RDF_XML", ("application/xml", "text/xml")),
-    Format("jsonld", "application/ld+json", "JSON_LD", ("application/json",)),
-)
+    Format("rdfxml", "application/rdf+xml", "RDF_XML", ("application/xml", "text/xml"),
+           ("xml", "rdf+xml")),
+    Format("jsonld", "application/ld+json", "JSON_LD",
+           ("application/json", "application/x-json+ld"), ("json", "json-ld")),
+    # Last, so that */* still gets Turtle; the Oxigraph server answers text/n3 too.
+    Format("n3", "text/n3", "N3", ("text/rdf+n3", "application/n3")),
+)  # fmt: skip
 
 RECORDS_JSON = Format("records", "application/json", "records")
 RECORDS_CSV = Format("csv", "text/csv", "records-csv")
@@ -51,11 +61,42 @@ TABLE_FORMATS: tuple[Format, ...] = (
 
 
 def by_name(name: str, available: tuple[Format, ...]) -> Format:
+    wanted = name.strip().lower()
     for fmt in available:
-        if name.lower() in {fmt.name, fmt.media_type, *fmt.aliases}:
+        if wanted in {fmt.name, fmt.media_type, *fmt.aliases, *fmt.synonyms}:
             return fmt
     names = ", ".join(f.name for f in available)
     raise NotAcceptable(f"format {name!r} is not available here; choose one of: {names}")
+
+
+def choose(
+    names: str | Sequence[str] | None, accept: str | None, available: tuple[Format, ...]
+) -> Format:
+    """The format for a request that may carry ``?format=`` values and an ``Accept`` header.
+
+    The first ``format`` value that names an available format wins (a value may be a
+    comma-separated list of names or media types: SPARQLWrapper sends ``format=json-ld`` and
+    ``format=application/ld+json,application/x-json+ld`` together). A value that names nothing
+    available here is ignored rather than refused: clients written for other servers send
+    values meant for those (``format=xml`` on a CONSTRUCT), and ``Accept`` says what they
+    can read. Only when ``Accept`` cannot be met either is the request refused."""
+    values = [names] if isinstance(names, str) else list(names or ())
+    for value in values:
+        for part in value.split(","):
+            name = part.split(";")[0]
+            if not name.strip():
+                continue
+            try:
+                return by_name(name, available)
+            except NotAcceptable:
+                continue
+    try:
+        return negotiate(accept, available)
+    except NotAcceptable as exc:
+        if not values:
+            raise
+        asked = ", ".join(repr(v) for v in values)
+        raise NotAcceptable(f"format {asked} is not available here and {exc.message}") from None
 
 
 def parse_accept(header: str) -> list[tuple[str, float, int]]:

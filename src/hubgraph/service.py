@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from hubgraph.config import Settings
 from hubgraph.errors import NotFound, ParameterError, PayloadTooLarge, QuerySyntaxError
 from hubgraph.executor import Executor, Job, Rows
-from hubgraph.formats import GRAPH_FORMATS, RESULT_FORMATS, Format, by_name, negotiate
+from hubgraph.formats import GRAPH_FORMATS, RESULT_FORMATS, Format, choose
 from hubgraph.queries import CannedQuery, QueryRegistry, bind, bind_values, entity_id, parse_qid
 from hubgraph.scanner import QueryInfo, check_query
 from hubgraph.store import GraphStore, Term
@@ -118,18 +118,17 @@ class QueryService:
             service_calls=tuple(getattr(info, "service_calls", ())),
         )
 
-    def choose_format(self, info: QueryInfo, accept: str | None, name: str | None) -> Format:
-        available = GRAPH_FORMATS if info.returns_graph else RESULT_FORMATS
-        if name:
-            return by_name(name, available)
-        return negotiate(accept, available)
+    def choose_format(
+        self, info: QueryInfo, accept: str | None, name: str | Sequence[str] | None
+    ) -> Format:
+        return choose(name, accept, GRAPH_FORMATS if info.returns_graph else RESULT_FORMATS)
 
     def prepare_sparql(
         self,
         text: str,
         *,
         accept: str | None = None,
-        format_name: str | None = None,
+        format_name: str | Sequence[str] | None = None,
         default_graphs: Sequence[str] = (),
         named_graphs: Sequence[str] = (),
     ) -> tuple[Format, Job]:

@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hubgraph import __version__
-from hubgraph.api import canned, describe, entities, health, sources, sparql, web
+from hubgraph.api import canned, describe, docs, entities, health, sources, sparql, web
 from hubgraph.api.fastpath import FastPath, HubgraphApp
 from hubgraph.api.responses import error_body, error_response
 from hubgraph.config import Settings
@@ -84,6 +84,9 @@ def create_app(settings: Settings, service: QueryService | None = None) -> FastA
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        # Served by hubgraph.api.docs from local assets, not FastAPI's CDN-backed pages.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.service = service
     app.state.settings = settings
@@ -138,5 +141,6 @@ def create_app(settings: Settings, service: QueryService | None = None) -> FastA
     app.include_router(health.router)
     if settings.write_token:
         app.include_router(sources.router)
+    app.include_router(docs.router)
     app.include_router(web.router)
     return app

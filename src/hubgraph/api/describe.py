@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Request
@@ -10,37 +11,46 @@ from fastapi.responses import Response
 
 from hubgraph.api.links import public_base
 from hubgraph.api.responses import in_thread, service_of, streaming
-from hubgraph.formats import GRAPH_FORMATS, RESULT_FORMATS, by_name, negotiate
+from hubgraph.formats import GRAPH_FORMATS, RESULT_FORMATS, choose
 from hubgraph.store import rdf_format
 from hubgraph.terms import plain_value
-from hubgraph.vocabulary import HG, ONTOLOGY_GRAPH, WIKIDATA_ENTITY
+from hubgraph.vocabulary import HG, ONTOLOGY_GRAPH, PREFIXES, WIKIDATA_ENTITY
 
 router = APIRouter()
 FORMATS_NS = "http://www.w3.org/ns/formats/"
 FORMAT_IRIS = {
     "json": "SPARQL_Results_JSON", "xml": "SPARQL_Results_XML", "csv": "SPARQL_Results_CSV",
     "tsv": "SPARQL_Results_TSV", "turtle": "Turtle", "ntriples": "N-Triples",
-    "nquads": "N-Quads", "trig": "TriG", "rdfxml": "RDF_XML", "jsonld": "JSON-LD",
+    "nquads": "N-Quads", "trig": "TriG", "rdfxml": "RDF_XML", "jsonld": "JSON-LD", "n3": "N3",
 }  # fmt: skip
-PREAMBLE = """@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .
-@prefix void: <http://rdfs.org/ns/void#> .
-@prefix dcterms: <http://purl.org/dc/terms/> .
-@prefix owl: <http://www.w3.org/2002/07/owl#> .
-"""
+DOCUMENT_PREFIXES = {
+    "sd": "http://www.w3.org/ns/sparql-service-description#",
+    "void": "http://rdfs.org/ns/void#",
+    "dcterms": "http://purl.org/dc/terms/",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "sh": "http://www.w3.org/ns/shacl#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "formats": FORMATS_NS,
+}
+PREAMBLE = "".join(f"@prefix {p}: <{iri}> .\n" for p, iri in DOCUMENT_PREFIXES.items())
 
 
-def rdf_response(turtle: str, request: Request, format_name: str | None) -> Response:
+def rdf_response(
+    turtle: str, request: Request, format_name: str | Sequence[str] | None
+) -> Response:
     """Turtle text re-serialized in the format the client asked for."""
-    fmt = (
-        by_name(format_name, GRAPH_FORMATS)
-        if format_name
-        else negotiate(request.headers.get("accept"), GRAPH_FORMATS)
-    )
+    fmt = choose(format_name, request.headers.get("accept"), GRAPH_FORMATS)
     base = public_base(request)
-    quads = ox.parse(turtle.encode(), ox.RdfFormat.TURTLE, base_iri=base)
-    out = io.BytesIO()
-    ox.serialize(quads, out, rdf_format(fmt.engine_name))
-    return Response(out.getvalue(), media_type=fmt.content_type, headers={"Vary": "Accept"})
+    quads = list(ox.parse(turtle.encode(), ox.RdfFormat.TURTLE, base_iri=base))
+    if fmt.name in {"turtle", "n3"}:
+        # The text as written, with its prefixes and nested blank nodes, is the readable form
+        # (Turtle is N3 too); the engine's serializer would flatten every blank node.
+        body = turtle.encode()
+    else:
+        out = io.BytesIO()
+        ox.serialize(quads, out, rdf_format(fmt.engine_name), prefixes=DOCUMENT_PREFIXES)
+        body = out.getvalue()
+    return Response(body, media_type=fmt.content_type, headers={"Vary": "Accept"})
 
 
 def graph_sizes(request: Request) -> list[tuple[str, int]]:
@@ -54,23 +64,28 @@ def graph_sizes(request: Request) -> list[tuple[str, int]]:
     return [(str(plain_value(g)), int(plain_value(n) or 0)) for g, n in rows]  # type: ignore[arg-type]
 
 
-def service_description(request: Request, format_name: str | None) -> Response:
+def service_description(request: Request, format_name: str | Sequence[str] | None) -> Response:
     endpoint = f"{public_base(request)}sparql"
-    formats = ", ".join(
-        f"<{FORMATS_NS}{FORMAT_IRIS[f.name]}>" for f in RESULT_FORMATS + GRAPH_FORMATS
-    )
+    formats = ", ".join(f"formats:{FORMAT_IRIS[f.name]}" for f in RESULT_FORMATS + GRAPH_FORMATS)
     graphs = " ,\n    ".join(
-        f"[ sd:name <{g}> ; sd:graph [ a sd:Graph ; void:triples {n} ] ]"
+        f"[ a sd:NamedGraph ; sd:name <{g}> ; sd:graph [ a sd:Graph ; void:triples {n} ] ]"
         for g, n in graph_sizes(request)
     )
     total = sum(n for _, n in graph_sizes(request))
     named = f" ;\n  sd:namedGraph {graphs}" if graphs else ""
+    # The prefixes every query may use without declaring them, in SHACL's vocabulary for
+    # prefix declarations (as Wikidata's and UniProt's service descriptions do).
+    declared = " ,\n    ".join(
+        f'[ sh:prefix "{p}" ; sh:namespace "{iri}"^^xsd:anyURI ]'
+        for p, iri in sorted(PREFIXES.items())
+    )
     turtle = f"""{PREAMBLE}
 <{endpoint}#service> a sd:Service ;
   sd:endpoint <{endpoint}> ;
   sd:supportedLanguage sd:SPARQL11Query ;
   sd:resultFormat {formats} ;
   sd:feature sd:UnionDefaultGraph, sd:BasicFederatedQuery ;
+  sh:declare {declared} ;
   dcterms:description "Read-only. The default graph is the union of all named graphs unless a query names its dataset. SERVICE reaches only allow-listed endpoints." ;
   sd:defaultDataset [
     a sd:Dataset ;

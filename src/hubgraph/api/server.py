@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import logging
+import socket
 
 import uvicorn
 
@@ -10,10 +12,34 @@ from hubgraph.api.app import create_app
 from hubgraph.api.clients import ClientLimit
 from hubgraph.api.protocol import protocol_for
 from hubgraph.config import Settings
+from hubgraph.errors import HubgraphError
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """The server's socket, bound before anything else starts, so that a busy port is one
+    clear sentence rather than a uvicorn log line after the workers have started."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise HubgraphError(
+                f"port {port} on {host} is already in use (is another hubgraph serve "
+                f"running?). Pick another port: hubgraph serve --port {port + 1}, or "
+                f"HUBGRAPH_PORT={port + 1} make serve"
+            ) from None
+        raise HubgraphError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
 
 
 def serve(settings: Settings) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    sock = listening_socket(settings.host, settings.port)
     app = create_app(settings)
     limited = ClientLimit(
         app, settings.client_query_limit, settings.queue_timeout, settings.trusted_proxy_header
@@ -23,8 +49,6 @@ def serve(settings: Settings) -> None:
     )
     config = uvicorn.Config(
         limited,
-        host=settings.host,
-        port=settings.port,
         log_level="warning",
         http=protocol_for(settings),
         # The client address is the peer's unless HUBGRAPH_TRUSTED_PROXY_HEADER says otherwise;
@@ -32,4 +56,4 @@ def serve(settings: Settings) -> None:
         proxy_headers=False,
         lifespan="on",
     )
-    uvicorn.Server(config).run()
+    uvicorn.Server(config).run(sockets=[sock])

@@ -18,12 +18,14 @@ from hubgraph.errors import (
 )
 
 router = APIRouter()
+URL_FIELDS = frozenset({"format", "default-graph-uri", "named-graph-uri", "update"})
 READ_ONLY = "this endpoint is read-only: SPARQL updates are refused"
 QUERY_DOC = (
     "SPARQL 1.1 Protocol query operation. Give the query as `query=` (GET or form POST) or as "
     "an `application/sparql-query` body; `default-graph-uri` and `named-graph-uri` (repeatable) "
     "set the dataset. Results are negotiated by `Accept` (SPARQL JSON, XML, CSV, TSV; Turtle, "
-    "N-Triples, N-Quads, TriG, RDF/XML, JSON-LD for graphs) or chosen with `?format=`. "
+    "N-Triples, N-Quads, TriG, RDF/XML, JSON-LD, N3 for graphs) or chosen with `?format=`; a "
+    "`format` that names nothing available for the query's form is ignored in favour of `Accept`. "
     "Without a query, GET answers the SPARQL Service Description."
 )
 
@@ -59,7 +61,7 @@ async def _answer(request: Request, pairs: list[tuple[str, str]], query: str | N
     if any(k == "update" for k, _ in pairs):
         raise UpdateRefused(READ_ONLY)
     service = service_of(request)
-    format_name = _one(pairs, "format")
+    format_name = [v for k, v in pairs if k == "format"]
     if query is None:
         if request.method == "GET":
             return await in_thread(service_description, request, format_name)
@@ -98,7 +100,9 @@ async def sparql_post(request: Request) -> Response:
         form = _pairs(text, "form body")
         if _one(url_pairs, "query") is not None:
             raise BadRequest("give the query in the form body or the URL, not both")
-        pairs = form + [(k, v) for k, v in url_pairs if k == "format"]
+        # The dataset and the format may come in the URL as well (the Oxigraph server reads
+        # them there too): dropping them would silently answer over another dataset.
+        pairs = form + [(k, v) for k, v in url_pairs if k in URL_FIELDS]
         return await _answer(request, pairs, _one(form, "query"))
     if content_type == "application/sparql-query":
         if _one(url_pairs, "query") is not None:

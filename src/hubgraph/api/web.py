@@ -55,6 +55,11 @@ def _static_names() -> set[str]:
     return {p.name for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")}
 
 
+def _query_body(text: str) -> str:
+    """A canned query's SPARQL without its ``#+`` header lines (shown on the page already)."""
+    return "\n".join(line for line in text.splitlines() if not line.startswith("#+")).strip()
+
+
 def _script_json(value: object) -> str:
     """JSON safe inside a ``<script>`` element."""
     return json.dumps(value, ensure_ascii=False).replace("</", "<\\/")
@@ -62,10 +67,15 @@ def _script_json(value: object) -> str:
 
 @router.get("/", include_in_schema=False)
 async def index(request: Request) -> HTMLResponse:
+    registry = service_of(request).registry
     config = {
         "version": __version__,
         "prefixes": PREFIXES,
-        "example": prefix_block() + "\n\n" + EXAMPLE_QUERY,
+        # The endpoint predeclares the prefixes: the first screen is for the query and its
+        # results, not for a block of declarations (the page lists them on request).
+        "example": EXAMPLE_QUERY,
+        "prefixBlock": prefix_block(),
+        "canned": {name: _query_body(q.text) for name, q in registry.queries.items()},
     }
     page = _static("index.html").replace("__HUBGRAPH_CONFIG__", _script_json(config))
     return HTMLResponse(page, headers={"Cache-Control": "no-cache"})
@@ -124,15 +134,26 @@ def _value_html(value: object, label: object = None, lang: object = None) -> str
         return f'<a href="{escape(href)}">{shown or escape(compact(text))}</a>'
     if text.startswith(("http://", "https://")):
         return f'<span class="iri" title="{escape(text)}">{shown or escape(compact(text))}</span>'
-    suffix = f' <span class="lang">@{escape(str(lang))}</span>' if lang else ""
+    # English is the page's language: an "@en" after every label would be noise.
+    suffix = (
+        f' <span class="lang">@{escape(str(lang))}</span>'
+        if lang and not str(lang).lower().startswith("en")
+        else ""
+    )
     return escape(text) + suffix
 
 
 def _evidence_html(fact: dict[str, object]) -> str:
     parts = []
     quotes = [q for q in str(fact.get("quote") or "").split(" | ") if q]
+    # The speaker, where the query names one (by whatever column the data model gives it).
+    speaker = next(
+        (fact[k] for k in ("speakerLabel", "quoteSpeakerLabel", "voicedByLabel") if fact.get(k)),
+        None,
+    )
     for q in quotes:
-        parts.append(f"<blockquote>{escape(q)}</blockquote>")
+        said = f"<footer>— {escape(str(speaker))}</footer>" if speaker else ""
+        parts.append(f"<blockquote>{escape(q)}{said}</blockquote>")
     statements = [s for s in str(fact.get("statement") or "").split(" | ") if s]
     if statements:
         items = "".join(f"<li>{escape(s)}</li>" for s in statements)
@@ -145,6 +166,16 @@ def _evidence_html(fact: dict[str, object]) -> str:
         else:
             parts.append(f'<ul class="statements">{items}</ul>')
     return "".join(parts)
+
+
+def _source_html(fact: dict[str, object]) -> str:
+    """The source by its title (linked to the article where the query gives its URL), else by
+    its IRI."""
+    title = fact.get("sourceTitle")
+    url = next((fact[k] for k in ("sourceUrl", "url") if fact.get(k)), None)
+    if title and url:
+        return f'<a class="source-link" href="{escape(str(url))}">{escape(str(title))}</a>'
+    return _value_html(fact.get("source"), title)
 
 
 def _facts_html(facts: list[dict[str, object]]) -> str:
@@ -162,7 +193,7 @@ def _facts_html(facts: list[dict[str, object]]) -> str:
                 else ""
             )
             + f"</td><td>{_evidence_html(fact)}</td>"
-            f'<td class="source">{_value_html(fact.get("source"))}'
+            f'<td class="source">{_source_html(fact)}'
             + (
                 f'<div class="detail">{escape(str(fact["sourceDate"]))}</div>'
                 if fact.get("sourceDate")

@@ -27,6 +27,7 @@
   }
 
   // -- values ------------------------------------------------------------------------
+  const QID = /^Q[1-9][0-9]*$/;
   function compact(iri) {
     for (const [prefix, ns] of PREFIXES) {
       if (iri.startsWith(ns) && iri.length > ns.length) return `${prefix}:${iri.slice(ns.length)}`;
@@ -36,19 +37,33 @@
 
   function entityHref(iri) {
     if (iri.startsWith(ID)) return "/entity/" + iri.slice(ID.length).split("/").map(encodeURIComponent).join("/");
+    if (iri.startsWith(WIKIDATA) && QID.test(iri.slice(WIKIDATA.length))) return "/entity/" + iri.slice(WIKIDATA.length);
     if (iri.startsWith(BASE)) return "/entity/" + encodeURIComponent(iri);
     return null;
   }
 
+  function wikidataLink(qid, text) {
+    return el("a", { href: `https://www.wikidata.org/wiki/${qid}`, class: "wikidata", title: `Wikidata ${qid}`,
+      target: "_blank", rel: "noopener" }, text || qid);
+  }
+
+  // The same kind of cell always leads to the same kind of place: a QID (as a string or a
+  // Wikidata IRI) to Wikidata; an IRI of the graph to its entity page; a label to the page
+  // of the entity it names.
   function iriNode(iri) {
-    if (iri.startsWith(WIKIDATA)) {
+    if (iri.startsWith(WIKIDATA) && QID.test(iri.slice(WIKIDATA.length))) {
       const qid = iri.slice(WIKIDATA.length);
-      return el("a", { href: `https://www.wikidata.org/wiki/${qid}`, class: "wikidata", title: iri,
-        target: "_blank", rel: "noopener" }, `wd:${qid}`);
+      return wikidataLink(qid, `wd:${qid}`);
     }
     const href = entityHref(iri);
     if (href) return el("a", { href, title: iri }, compact(iri));
+    if (/^https?:\/\//.test(iri)) return el("a", { href: iri, class: "iri external", title: iri, rel: "noopener" }, compact(iri));
     return el("span", { class: "iri", title: iri }, compact(iri));
+  }
+
+  function labelNode(iri, label) {
+    const href = entityHref(iri);
+    return href ? el("a", { href, title: iri }, label) : el("span", { title: iri }, label);
   }
 
   function isIri(value) {
@@ -63,11 +78,15 @@
     if (typeof value === "object") {
       if (value.type === "uri") td.append(iriNode(value.value));
       else if (value.type === "bnode") td.append(el("span", { class: "bnode" }, `_:${value.value}`));
+      else if (QID.test(value.value)) td.append(wikidataLink(value.value));
       else {
         td.append(value.value);
         if (value.value.length > 70) td.className = "long";
         const dt = value.datatype ? compact(value.datatype) : null;
-        if (value["xml:lang"]) td.append(el("span", { class: "lang" }, `@${value["xml:lang"]}`));
+        const lang = value["xml:lang"];
+        // English is the page's language: its tag would be noise on every label.
+        if (lang && !/^en(-|$)/i.test(lang)) td.append(el("span", { class: "lang" }, `@${lang}`));
+        if (lang) td.lang = lang;
         if (dt && /xsd:(integer|decimal|double|float|int|long)/.test(dt)) td.className = "num";
         if (dt) td.title = dt;
       }
@@ -75,6 +94,7 @@
     }
     if (typeof value === "number") { td.className = "num"; td.append(String(value)); return td; }
     if (isIri(value)) { td.append(iriNode(value)); return td; }
+    if (QID.test(String(value))) { td.append(wikidataLink(String(value))); return td; }
     td.append(String(value));
     if (String(value).length > 70) td.className = "long";
     return td;
@@ -86,13 +106,79 @@
     return String(value);
   }
 
+  function compareValues(a, b) {
+    const x = plain(a), y = plain(b);
+    if (x === "" || y === "") return x === y ? 0 : x === "" ? 1 : -1;
+    const nx = Number(x), ny = Number(y);
+    if (Number.isFinite(nx) && Number.isFinite(ny)) return nx - ny;
+    return x.localeCompare(y, undefined, { numeric: true, sensitivity: "base" });
+  }
+
+  // Where the evidence of a row is, found by column names so that it survives changes to the
+  // queries: the quote(s), who said it, the source (title, link), its date.
+  function evidenceColumns(columns) {
+    const find = (re) => columns.findIndex((c) => re.test(c));
+    const ev = {
+      quote: find(/^quotes?(Text)?$|quote$/i),
+      statement: find(/^statements?(Text)?$/i),
+      speaker: find(/^(voicedBy|speaker|quotedBy|said[bB]y)Label$/),
+      speakerIri: find(/^(voicedBy|speaker|quotedBy|said[bB]y)$/),
+      title: find(/^source(Title|Label)$/),
+      source: find(/^source$/),
+      url: find(/^(source)?(Url|URL|url)$/),
+      date: find(/^(source)?(Date|Issued|Published)$|^(date|issued)$/i),
+      publisher: find(/^publisherLabel$/),
+    };
+    if (ev.quote < 0 && ev.statement < 0) return null;
+    return ev;
+  }
+
+  function evidenceCell(ev, columns, row) {
+    const at = (i) => (i >= 0 ? plain(row[i]) : "");
+    const td = el("td", { class: "evidence" });
+    const quotes = at(ev.quote).split(" | ").filter(Boolean);
+    const sentences = at(ev.statement).split(" | ").filter(Boolean);
+    const shown = quotes.length ? quotes : sentences;
+    shown.slice(0, 3).forEach((q) => td.append(el("blockquote", { class: quotes.length ? "quote" : "statement" },
+      quotes.length ? `“${q}”` : q)));
+    if (shown.length > 3) {
+      td.append(el("details", null, el("summary", null, `${shown.length - 3} more`),
+        shown.slice(3).map((q) => el("blockquote", { class: "quote" }, quotes.length ? `“${q}”` : q))));
+    }
+    const who = [];
+    if (at(ev.speaker)) {
+      who.push(at(ev.speakerIri) ? labelNode(at(ev.speakerIri), at(ev.speaker)) : at(ev.speaker));
+    } else if (!quotes.length && sentences.length) who.push("source sentence");
+    const title = at(ev.title) || (at(ev.source) ? compact(at(ev.source)) : "");
+    if (title) {
+      const href = at(ev.url) || (at(ev.source) ? entityHref(at(ev.source)) : null);
+      who.push(href ? el("a", { href, class: "source-link", rel: "noopener" }, title) : title);
+    }
+    if (at(ev.publisher)) who.push(at(ev.publisher));
+    if (at(ev.date)) {
+      const name = ev.date >= 0 ? columns[ev.date] : "";
+      const what = /source|issued|published/i.test(name) ? "published" : name;
+      who.push(el("span", { class: "date" }, `${what} ${at(ev.date)}`));
+    }
+    if (who.length) {
+      const footer = el("p", { class: "who" }, "— ");
+      who.forEach((part, i) => { if (i) footer.append(" · "); footer.append(part); });
+      td.append(footer);
+    }
+    return td;
+  }
+
   // A results table. ``rows`` are arrays of values in column order. With ``mergeLabels``, a
-  // column ``x`` of IRIs beside a column ``xLabel`` is folded into it: the label links to x.
+  // column ``x`` of IRIs beside a column ``xLabel`` is folded into it: the label links to the
+  // page of x. With ``evidence``, the quote, speaker, source and date come first, as one cell.
+  // Long results are paged (``pageSize``); headers sort (every row, not just the page).
   function table(columns, rows, options) {
     const opts = options || {};
+    const pageSize = opts.pageSize || 100;
     let shown = columns.map((_, i) => i);
     let hidden = [];
     const linkOf = {};
+    const ev = opts.evidence ? evidenceColumns(columns) : null;
     if (opts.mergeLabels) {
       columns.forEach((name, i) => {
         const j = columns.indexOf(`${name}Label`);
@@ -103,27 +189,89 @@
       const folded = new Set(Object.values(linkOf));
       shown = shown.filter((i) => !folded.has(i));
     }
+    if (ev) {
+      const used = new Set(["quote", "statement", "speaker", "speakerIri", "title", "source", "url", "date"]
+        .map((k) => ev[k]).filter((i) => i >= 0));
+      shown = shown.filter((i) => !used.has(i));
+    }
     if (opts.hideEmpty && rows.length) {
       hidden = shown.filter((i) => rows.every((r) => r[i] === null || r[i] === undefined || r[i] === ""));
       shown = shown.filter((i) => !hidden.includes(i));
     }
-    const head = el("tr", null, shown.map((i) => el("th", { scope: "col" }, columns[i])));
-    const body = rows.map((r) => el("tr", null, shown.map((i) => {
+    let iriColumns = [];
+    if (opts.hideIris && rows.length) {
+      // For reading: columns of bare IRIs say little that the labels do not (raw shows them).
+      iriColumns = shown.filter((i) => rows.every((r) => r[i] === null || r[i] === undefined || isIri(plain(r[i]))));
+      if (iriColumns.length < shown.length) shown = shown.filter((i) => !iriColumns.includes(i));
+      else iriColumns = [];
+    }
+    const EVIDENCE = -1;
+    const order = ev ? [EVIDENCE, ...shown] : shown;
+    let sorted = rows.slice();
+    let sortBy = null;
+    let direction = 1;
+    let page = 0;
+
+    const tbody = el("tbody");
+    const heads = order.map((i) => {
+      const name = i === EVIDENCE ? "Evidence" : columns[i];
+      const th = el("th", { scope: "col", "aria-sort": "none", class: i === EVIDENCE ? "evidence-head" : null });
+      const button = el("button", { type: "button", class: "sort", title: `Sort by ${name}` }, name);
+      button.addEventListener("click", () => sortOn(i, th));
+      th.append(button);
+      return th;
+    });
+    const pager = el("div", { class: "pager" });
+    const wrap = el("div", { class: "table-wrap" },
+      el("table", { class: "result-table" }, el("thead", null, el("tr", null, heads)), tbody));
+    const holder = el("div", { class: "result" }, wrap, pager);
+
+    function sortOn(i, th) {
+      direction = sortBy === i ? -direction : 1;
+      sortBy = i;
+      const key = i === EVIDENCE ? (ev.date >= 0 ? ev.date : ev.quote >= 0 ? ev.quote : ev.statement) : i;
+      sorted = rows.slice().sort((a, b) => direction * compareValues(a[key], b[key]));
+      for (const h of heads) h.setAttribute("aria-sort", "none");
+      th.setAttribute("aria-sort", direction > 0 ? "ascending" : "descending");
+      page = 0;
+      renderPage();
+    }
+
+    function renderCell(r, i) {
+      if (i === EVIDENCE) return evidenceCell(ev, columns, r);
       if (!(i in linkOf) || !r[linkOf[i]]) return cell(r[i]);
       const iri = plain(r[linkOf[i]]);
       const label = plain(r[i]) || compact(iri);
-      const link = iriNode(iri);
-      link.textContent = label;
-      return el("td", { title: iri }, link);
-    })));
-    const wrap = el("div", { class: "table-wrap" },
-      el("table", { class: "result-table" }, el("thead", null, head), el("tbody", null, body)));
+      return el("td", { "data-value": label }, labelNode(iri, label));
+    }
+
+    function renderPage() {
+      const first = page * pageSize;
+      const slice = sorted.slice(first, first + pageSize);
+      tbody.replaceChildren(...slice.map((r) => el("tr", null, order.map((i) => renderCell(r, i)))));
+      pager.replaceChildren();
+      if (rows.length > pageSize) {
+        const pages = Math.ceil(rows.length / pageSize);
+        const go = (to) => { page = Math.max(0, Math.min(pages - 1, to)); renderPage(); wrap.scrollTop = 0; };
+        pager.append(
+          el("button", { type: "button", class: "secondary", onclick: () => go(page - 1), disabled: page === 0 }, "‹ Previous"),
+          el("span", { class: "muted small page-info" },
+            `rows ${(first + 1).toLocaleString("en")}–${Math.min(first + pageSize, rows.length).toLocaleString("en")} ` +
+            `of ${rows.length.toLocaleString("en")}`),
+          el("button", { type: "button", class: "secondary", onclick: () => go(page + 1), disabled: page >= pages - 1 }, "Next ›"));
+      }
+    }
+    renderPage();
     if (hidden.length) {
-      wrap.append(el("p", { class: "muted small table-note" },
+      holder.append(el("p", { class: "muted small table-note" },
         `${hidden.length} empty column${hidden.length > 1 ? "s" : ""} not shown: ` +
         hidden.map((i) => columns[i]).join(", ")));
     }
-    return wrap;
+    if (iriColumns.length) {
+      holder.append(el("p", { class: "muted small table-note" },
+        `IRI columns not shown (tick “raw columns”): ${iriColumns.map((i) => columns[i]).join(", ")}`));
+    }
+    return holder;
   }
 
   function errorBox(message, detail) {
@@ -163,34 +311,75 @@
       .map((r) => r.map(quoteCell).join(",")).join("\r\n") + "\r\n";
   }
 
+  function seconds(ms) {
+    return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(ms < 10000 ? 2 : 1)} s`;
+  }
+
+  const painted = () => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+
+  // -- the address bar -----------------------------------------------------------------
+  // Everything worth sharing lives in the URL: the editor's query (?query=), the canned query
+  // and its parameters (?canned=NAME&p.NAME=VALUE), the map's country (?country=ID), the tab
+  // (#query, #gallery, #map). Runs push history entries, so Back returns to the last one.
+  function setAddress(params, tab, push) {
+    const search = params.toString();
+    const url = `${location.pathname}${search ? "?" + search : ""}#${tab}`;
+    if (url === `${location.pathname}${location.search}${location.hash}`) return;
+    if (push) history.pushState(null, "", url);
+    else history.replaceState(null, "", url);
+  }
+
   // -- tabs --------------------------------------------------------------------------
+  const TABS = ["query", "gallery", "map"];
   const loaded = {};
+  const tabs = Array.from(document.querySelectorAll("[role=tab]"));
   function showTab(name, push) {
-    for (const tab of document.querySelectorAll("[role=tab]")) {
+    for (const tab of tabs) {
       const on = tab.dataset.tab === name;
       tab.setAttribute("aria-selected", on ? "true" : "false");
+      tab.tabIndex = on ? 0 : -1;
       $(`#panel-${tab.dataset.tab}`).hidden = !on;
     }
     if (push && location.hash !== `#${name}`) history.replaceState(null, "", `${location.pathname}${location.search}#${name}`);
-    if (name === "gallery" && !loaded.gallery) { loaded.gallery = true; loadGallery(); }
-    if (name === "map" && !loaded.map) { loaded.map = true; loadMap(); }
+    if (name === "gallery" && !loaded.gallery) loaded.gallery = loadGallery();
+    if (name === "map" && !loaded.map) loaded.map = loadMap();
+    return loaded[name] || Promise.resolve();
   }
-  for (const tab of document.querySelectorAll("[role=tab]")) {
+  tabs.forEach((tab, index) => {
     tab.addEventListener("click", () => showTab(tab.dataset.tab, true));
-  }
+    // The tab bar is one stop for Tab; the arrow keys move along it (the ARIA tabs pattern).
+    tab.addEventListener("keydown", (event) => {
+      const moves = { ArrowRight: index + 1, ArrowLeft: index - 1, Home: 0, End: tabs.length - 1 };
+      if (!(event.key in moves)) return;
+      event.preventDefault();
+      const next = tabs[(moves[event.key] + tabs.length) % tabs.length];
+      next.focus();
+      showTab(next.dataset.tab, true);
+    });
+  });
+  window.addEventListener("hashchange", () => {
+    const name = location.hash.replace("#", "");
+    if (TABS.includes(name)) showTab(name, false);
+  });
 
   // -- the editor --------------------------------------------------------------------
   const editor = $("#query-editor");
   const highlight = $("#query-highlight");
   const status = $("#query-status");
   const results = $("#query-results");
+  const runButton = $("#run-query");
+  const cancelButton = $("#cancel-query");
+  const downloads = { csv: $("#download-csv"), json: $("#download-json"), graph: $("#download-graph") };
   let lastResult = null;
+  let current = null;
+  let shownQuery = null;
 
   function renderHighlight() {
     const text = editor.value;
     highlight.innerHTML = window.highlightSparql(text.endsWith("\n") ? text + " " : text);
     const lines = text.split("\n").length;
-    $("#editor").style.height = `${Math.min(Math.max(lines, 12), 34) * 1.5 + 1.6}em`;
+    // Tall enough for the query, short enough that its results start on the first screen.
+    $("#editor").style.height = `calc(${Math.min(Math.max(lines, 6), 18)} * 1.5 * 13.5px + 1.7em)`;
     syncScroll();
   }
   function syncScroll() {
@@ -199,16 +388,21 @@
   }
   editor.addEventListener("input", renderHighlight);
   editor.addEventListener("scroll", syncScroll);
+  // Tab indents, as in any code editor, but must not trap keyboard users: Esc, then Tab,
+  // moves focus on (Shift+Tab always does), as in CodeMirror.
+  let escaped = false;
   editor.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") { escaped = true; return; }
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
       event.preventDefault();
-      runQuery();
-    } else if (event.key === "Tab" && !event.shiftKey) {
+      runQuery(true);
+    } else if (event.key === "Tab" && !event.shiftKey && !escaped && !event.ctrlKey && !event.altKey && !event.metaKey) {
       event.preventDefault();
       const { selectionStart: s, selectionEnd: e } = editor;
       editor.setRangeText("  ", s, e, "end");
       renderHighlight();
     }
+    if (event.key !== "Shift") escaped = false;
   });
 
   function setQuery(text) {
@@ -217,69 +411,155 @@
   }
 
   function shareUrl(query) {
-    return `${location.origin}/?query=${encodeURIComponent(query)}`;
+    return `${location.origin}/?query=${encodeURIComponent(query)}#query`;
   }
 
-  async function runQuery() {
+  // History of queries run here, kept by the browser across reloads.
+  const HISTORY_KEY = "hubgraph.history";
+  function loadHistory() {
+    try { return JSON.parse(localStorage.getItem(HISTORY_KEY) || "[]"); } catch (_) { return []; }
+  }
+  function remember(query) {
+    const past = loadHistory().filter((h) => h.query !== query);
+    past.unshift({ query, at: new Date().toISOString() });
+    try { localStorage.setItem(HISTORY_KEY, JSON.stringify(past.slice(0, 25))); } catch (_) { /* full */ }
+    renderHistory();
+  }
+  function renderHistory() {
+    const select = $("#history");
+    const past = loadHistory();
+    select.replaceChildren(el("option", { value: "" }, past.length ? `Recent queries (${past.length})` : "No recent queries"),
+      ...past.map((h, i) => el("option", { value: String(i), title: h.query },
+        `${h.at.slice(0, 16).replace("T", " ")} · ${h.query.replace(/^(#.*\n|PREFIX.*\n|\s)+/i, "").replace(/\s+/g, " ").slice(0, 60)}`)));
+    select.disabled = !past.length;
+  }
+  $("#history").addEventListener("change", (event) => {
+    const chosen = loadHistory()[Number(event.target.value)];
+    if (chosen) setQuery(chosen.query);
+    event.target.value = "";
+    editor.focus();
+  });
+
+  function setRunning(on) {
+    runButton.disabled = on;
+    cancelButton.hidden = !on;
+    cancelButton.disabled = !on;
+    results.setAttribute("aria-busy", on ? "true" : "false");
+  }
+
+  function cancelQuery() {
+    if (!current) return;
+    const run = current;
+    run.cancelled = true;
+    current = null;
+    run.controller.abort(); // the server stops the query's worker when the client goes away
+    clearInterval(run.tick);
+    status.textContent = `Cancelled after ${seconds(performance.now() - run.started)}.`;
+    status.className = "status";
+    setRunning(false);
+  }
+
+  function showResultsArea() {
+    // The results, not the editor, are what Run changes: bring them on screen.
+    const bar = $("#result-bar");
+    const box = bar.getBoundingClientRect();
+    if (box.top < 0 || box.top > window.innerHeight * 0.6) bar.scrollIntoView({ block: "start" });
+  }
+
+  async function runQuery(push) {
     const query = editor.value;
     if (!query.trim()) return;
-    history.replaceState(null, "", `/?query=${encodeURIComponent(query)}#query`);
+    if (current) cancelQuery();
+    shownQuery = query;
+    setAddress(new URLSearchParams({ query }), "query", push);
+    remember(query);
+    const run = { controller: new AbortController(), started: performance.now(), cancelled: false };
+    current = run;
+    const live = () => current === run; // a stale run never touches the page
+    setRunning(true);
     status.textContent = "Running…";
     status.className = "status running";
+    run.tick = setInterval(() => {
+      if (live()) status.textContent = `Running… ${seconds(performance.now() - run.started)}`;
+    }, 250);
     results.replaceChildren();
     lastResult = null;
-    $("#download-csv").disabled = $("#download-json").disabled = true;
-    const started = performance.now();
-    let response;
+    for (const button of Object.values(downloads)) button.disabled = true;
+    downloads.graph.hidden = true;
+    showResultsArea();
     try {
-      response = await fetch("/sparql", {
+      const response = await fetch("/sparql", {
         method: "POST",
         headers: {
           "Content-Type": "application/x-www-form-urlencoded",
           Accept: "application/sparql-results+json, text/turtle;q=0.9",
         },
         body: new URLSearchParams({ query }),
+        signal: run.controller.signal,
       });
+      if (!live()) return;
+      if (!response.ok) {
+        const message = await errorFrom(response);
+        if (!live()) return;
+        status.textContent = `Failed after ${seconds(performance.now() - run.started)}`;
+        status.className = "status";
+        results.append(errorBox(message));
+        return;
+      }
+      const type = response.headers.get("content-type") || "";
+      if (type.includes("json")) {
+        const body = await response.json(); // the last byte
+        if (!live()) return;
+        let summary;
+        if ("boolean" in body) {
+          summary = "ASK";
+          results.append(el("p", { class: `ask ${body.boolean}` }, `Answer: ${body.boolean ? "yes (true)" : "no (false)"}`));
+          lastResult = { json: body, columns: ["boolean"], rows: [[String(body.boolean)]] };
+        } else {
+          const columns = body.head.vars;
+          const rows = body.results.bindings.map((b) => columns.map((v) => b[v] || null));
+          summary = `${rows.length.toLocaleString("en")} row${rows.length === 1 ? "" : "s"}`;
+          results.append(rows.length ? table(columns, rows) : el("p", { class: "muted" }, "No rows."));
+          lastResult = { json: body, columns, rows };
+        }
+        downloads.csv.disabled = downloads.json.disabled = false;
+        await painted();
+        if (!live()) return;
+        status.textContent = `${summary} · ${seconds(performance.now() - run.started)}`;
+      } else {
+        const text = await response.text();
+        if (!live()) return;
+        const media = type.split(";")[0];
+        results.append(el("pre", { class: "graph-text" }, text));
+        lastResult = { graph: text, media };
+        downloads.graph.hidden = false;
+        downloads.graph.disabled = false;
+        await painted();
+        if (!live()) return;
+        const triples = text.split("\n").filter((l) => /[.;,]\s*$/.test(l)).length;
+        status.textContent = `graph (${media}, ~${triples} statements) · ${seconds(performance.now() - run.started)}`;
+      }
+      status.className = "status done";
     } catch (err) {
+      if (run.cancelled || !live()) return;
       status.textContent = "";
       results.append(errorBox("The server could not be reached.", String(err)));
-      return;
+    } finally {
+      clearInterval(run.tick);
+      if (live()) { current = null; setRunning(false); }
     }
-    const ms = Math.round(performance.now() - started);
-    if (!response.ok) {
-      status.textContent = "";
-      status.className = "status";
-      results.append(errorBox(await errorFrom(response)));
-      return;
-    }
-    const type = response.headers.get("content-type") || "";
-    if (type.includes("json")) {
-      const body = await response.json();
-      if ("boolean" in body) {
-        status.textContent = `ASK · ${ms} ms`;
-        results.append(el("p", { class: `ask ${body.boolean}` }, `Answer: ${body.boolean ? "yes (true)" : "no (false)"}`));
-        lastResult = { json: body, columns: ["boolean"], rows: [[String(body.boolean)]] };
-      } else {
-        const columns = body.head.vars;
-        const rows = body.results.bindings.map((b) => columns.map((v) => b[v] || null));
-        status.textContent = `${rows.length} row${rows.length === 1 ? "" : "s"} · ${ms} ms`;
-        results.append(rows.length ? table(columns, rows) : el("p", { class: "muted" }, "No rows."));
-        lastResult = { json: body, columns, rows };
-      }
-      $("#download-csv").disabled = $("#download-json").disabled = false;
-    } else {
-      const text = await response.text();
-      status.textContent = `graph (${type.split(";")[0]}) · ${ms} ms`;
-      results.append(el("pre", { class: "graph-text" }, text));
-    }
-    status.className = "status done";
   }
 
-  $("#run-query").addEventListener("click", runQuery);
+  runButton.addEventListener("click", () => runQuery(true));
+  cancelButton.addEventListener("click", cancelQuery);
   $("#reset-query").addEventListener("click", () => setQuery(config.example));
+  $("#insert-prefixes").addEventListener("click", () => {
+    if (!editor.value.includes(config.prefixBlock)) setQuery(`${config.prefixBlock}\n\n${editor.value}`);
+  });
+  $("#prefix-list").textContent = config.prefixBlock;
   $("#copy-link").addEventListener("click", async () => {
     const url = shareUrl(editor.value);
-    history.replaceState(null, "", `/?query=${encodeURIComponent(editor.value)}#query`);
+    setAddress(new URLSearchParams({ query: editor.value }), "query", false);
     try {
       await navigator.clipboard.writeText(url);
       status.textContent = "Link copied.";
@@ -287,11 +567,14 @@
       status.textContent = "The link to this query is in the address bar.";
     }
   });
-  $("#download-csv").addEventListener("click", () => {
-    if (lastResult) download("results.csv", "text/csv", csvText(lastResult.columns, lastResult.rows));
+  downloads.csv.addEventListener("click", () => {
+    if (lastResult && lastResult.rows) download("results.csv", "text/csv", csvText(lastResult.columns, lastResult.rows));
   });
-  $("#download-json").addEventListener("click", () => {
-    if (lastResult) download("results.json", "application/sparql-results+json", JSON.stringify(lastResult.json, null, 2));
+  downloads.json.addEventListener("click", () => {
+    if (lastResult && lastResult.json) download("results.json", "application/sparql-results+json", JSON.stringify(lastResult.json, null, 2));
+  });
+  downloads.graph.addEventListener("click", () => {
+    if (lastResult && lastResult.graph) download("graph.ttl", lastResult.media || "text/turtle", lastResult.graph);
   });
 
   // -- the gallery -------------------------------------------------------------------
@@ -391,8 +674,9 @@
     const render = () => {
       if (!last) return;
       const rows = last.rows.map((r) => last.columns.map((c) => r[c]));
+      const raw = showIris.checked;
       out.replaceChildren(rows.length
-        ? table(last.columns, rows, { hideEmpty: true, mergeLabels: !showIris.checked })
+        ? table(last.columns, rows, { hideEmpty: true, mergeLabels: !raw, evidence: !raw, hideIris: !raw })
         : el("p", { class: "muted" }, "No rows."));
     };
     showIris.addEventListener("change", render);
@@ -405,7 +689,8 @@
     };
     form.addEventListener("change", update);
     form.addEventListener("input", update);
-    const run = async (event) => {
+    let running = null;
+    const run = async (event, fromAddress) => {
       if (event) event.preventDefault();
       const params = formParams(form, query);
       for (const p of query.parameters) {
@@ -414,30 +699,79 @@
           return;
         }
       }
+      if (!fromAddress) {
+        const address = new URLSearchParams({ canned: query.name });
+        for (const [k, v] of params) address.append(`p.${k}`, v);
+        setAddress(address, "gallery", true);
+      }
+      if (running) running.abort();
+      const mine = new AbortController();
+      running = mine;
       status.textContent = "Running…";
+      runButton.disabled = true;
       out.replaceChildren();
       const started = performance.now();
-      const response = await fetch(`/queries/${query.name}?${params}`, { headers: { Accept: "application/json" } });
-      const ms = Math.round(performance.now() - started);
-      if (!response.ok) {
-        status.textContent = "";
-        out.append(errorBox(await errorFrom(response)));
-        return;
+      try {
+        const response = await fetch(`/queries/${query.name}?${params}`,
+          { headers: { Accept: "application/json" }, signal: mine.signal });
+        if (running !== mine) return;
+        if (!response.ok) {
+          const message = await errorFrom(response);
+          if (running !== mine) return;
+          status.textContent = "";
+          out.append(errorBox(message));
+          return;
+        }
+        const body = await response.json();
+        if (running !== mine) return;
+        last = body;
+        render();
+        await painted();
+        if (running !== mine) return;
+        status.textContent = `${body.count} row${body.count === 1 ? "" : "s"}${body.truncated ? " (more on the next page)" : ""} · ${seconds(performance.now() - started)}`;
+      } catch (err) {
+        if (running === mine) out.append(errorBox("The server could not be reached.", String(err)));
+      } finally {
+        if (running === mine) { running = null; runButton.disabled = false; }
       }
-      const body = await response.json();
-      status.textContent = `${body.count} row${body.count === 1 ? "" : "s"}${body.truncated ? " (more on the next page)" : ""} · ${ms} ms`;
-      last = body;
-      render();
     };
-    form.addEventListener("submit", run);
-    const runButton = el("button", { type: "button", class: "primary run", onclick: run }, "Run ▸");
-    return el("article", { class: "card", id: `q-${query.name}`, "data-query": query.name },
+    form.addEventListener("submit", (event) => run(event));
+    const runButton = el("button", { type: "button", class: "primary run", onclick: () => run() }, "Run ▸");
+    const text = (config.canned || {})[query.name];
+    const source = text ? el("details", { class: "sparql-source" },
+      el("summary", null, "SPARQL"),
+      el("pre", { class: "highlight" }, el("code", null)),
+      el("button", { type: "button", class: "secondary open-in-editor", onclick: () => {
+        setQuery(text);
+        showTab("query", false);
+        setAddress(new URLSearchParams({ query: text }), "query", true);
+        editor.focus();
+        editor.setSelectionRange(0, 0);
+        window.scrollTo(0, 0);
+      } }, "Open in editor")) : null;
+    if (source) source.querySelector("code").innerHTML = window.highlightSparql(text);
+    const card = el("article", { class: "card", id: `q-${query.name}`, "data-query": query.name },
       el("header", null, el("h3", null, query.title), el("code", { class: "name" }, query.name)),
       describe(query.description),
       query.parameters.length ? form : el("p", { class: "muted small" }, "No parameters."),
       el("div", { class: "card-bar" }, runButton, csvLink, jsonLink, status, el("span", { class: "spacer" }),
-        el("label", { class: "toggle small" }, showIris, " show IRI columns")),
+        el("label", { class: "toggle small" }, showIris, " raw columns")),
+      source,
       out);
+    // From a shared address: fill the form with its values and run.
+    card.runFrom = (address) => {
+      for (const param of query.parameters) {
+        const values = address.getAll(`p.${param.name}`);
+        const input = form.elements[param.name];
+        if (!input || !values.length) continue;
+        if (input.multiple) for (const o of input.options) o.selected = values.includes(o.value);
+        else input.value = param.list ? values.join(", ") : values[0];
+      }
+      update();
+      card.scrollIntoView({ block: "start" });
+      return run(null, true);
+    };
+    return card;
   }
 
   async function loadGallery() {
@@ -451,12 +785,22 @@
     gallery.replaceChildren(...queries.map(queryCard));
   }
 
+  function runCannedFromAddress() {
+    const address = new URLSearchParams(location.search);
+    const name = address.get("canned");
+    if (name === "search") $("#search-box").value = address.get("p.q") || "";
+    if (!name) return;
+    const card = document.querySelector(`[data-query="${CSS.escape(name)}"]`);
+    if (card && card.runFrom) card.runFrom(address);
+  }
+
   // -- the stance map ----------------------------------------------------------------
   function parseData(node, name) {
     try { return JSON.parse(node.getAttribute(`data-${name}`) || "[]"); } catch (_) { return []; }
   }
 
-  function showCountry(node) {
+  function showCountry(node, remember) {
+    if (remember) setAddress(new URLSearchParams({ country: node.dataset.id }), "map", true);
     for (const other of document.querySelectorAll("#stance-map .hg-country.hg-selected")) other.classList.remove("hg-selected");
     node.classList.add("hg-selected");
     const d = node.dataset;
@@ -498,18 +842,45 @@
     const svg = holder.querySelector("svg");
     svg.removeAttribute("width");
     svg.removeAttribute("height");
+    // On a phone the map is wider than the screen: the countries are buttons too.
+    const list = el("div", { class: "country-list", role: "group", "aria-label": "Countries" },
+      Array.from(holder.querySelectorAll(".hg-country")).map((node) => el("button", {
+        type: "button", class: "secondary", onclick: () => { showCountry(node, true); $("#stance-detail").scrollIntoView({ block: "start" }); },
+      }, node.dataset.label)));
+    holder.closest(".map-figure").after(list);
+    const figure = holder.closest(".map-figure");
+    if (figure.scrollWidth > figure.clientWidth) figure.scrollLeft = (figure.scrollWidth - figure.clientWidth) / 2;
     for (const node of holder.querySelectorAll(".hg-country")) {
-      node.addEventListener("click", () => showCountry(node));
+      node.addEventListener("click", () => showCountry(node, true));
       node.addEventListener("keydown", (event) => {
-        if (event.key === "Enter" || event.key === " ") { event.preventDefault(); showCountry(node); }
+        if (event.key === "Enter" || event.key === " ") { event.preventDefault(); showCountry(node, true); }
       });
     }
   }
 
-  // -- start -------------------------------------------------------------------------
-  const shared = new URLSearchParams(location.search).get("query");
-  setQuery(shared || config.example);
-  const wanted = location.hash.replace("#", "");
-  showTab(shared ? "query" : ["query", "gallery", "map"].includes(wanted) ? wanted : "query", false);
-  if (shared) runQuery();
+  function showCountryFromAddress() {
+    const id = new URLSearchParams(location.search).get("country");
+    if (!id) return;
+    const node = Array.from(document.querySelectorAll("#stance-map .hg-country")).find((n) => n.dataset.id === id);
+    if (node) showCountry(node, false);
+  }
+
+  // -- start, and Back/Forward ------------------------------------------------------------
+  function fromAddress() {
+    const address = new URLSearchParams(location.search);
+    const shared = address.get("query");
+    const wanted = location.hash.replace("#", "");
+    const tab = TABS.includes(wanted) ? wanted
+      : address.has("canned") ? "gallery" : address.has("country") ? "map" : "query";
+    if (shared !== null && shared !== editor.value) setQuery(shared);
+    const ready = showTab(tab, false);
+    if (tab === "query" && shared && shared !== shownQuery) runQuery(false);
+    if (tab === "gallery") ready.then(runCannedFromAddress);
+    if (tab === "map") ready.then(showCountryFromAddress);
+  }
+  window.addEventListener("popstate", fromAddress);
+  renderHistory();
+  setRunning(false);
+  setQuery(new URLSearchParams(location.search).get("query") || config.example);
+  fromAddress();
 })();
