@@ -324,7 +324,7 @@ def test_deeply_nested_query_is_refused_and_the_server_survives(
     http: httpx.Client, query: str
 ) -> None:
     body = assert_error(http.post("/sparql", data={"query": query}), 400, "query-too-complex")
-    assert re.search(r"nests 50\d\d brackets", body["message"]), body
+    assert "nests more than 100 levels deep" in body["message"], body
     after = http.get("/sparql", params={"query": "ASK { ?s ?p ?o }"})
     assert after.status_code == 200
     assert after.json()["boolean"] is True

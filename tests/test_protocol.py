@@ -336,10 +336,10 @@ def test_bad_query_non_utf8(http: httpx.Client) -> None:
 
 def test_bad_query_syntax(http: httpx.Client, server: LiveServer) -> None:
     body = assert_error(http.get("/sparql", params={"query": "ASK {"}), 400, "malformed-query")
-    assert "1:6" in body["message"]
+    assert "line 1, column 6" in body["message"]
     multiline = "SELECT * WHERE {\n  ?s ?p ?o .\n  FILTER( }"
     body = assert_error(http.post("/sparql", data={"query": multiline}), 400, "malformed-query")
-    assert "3:" in body["message"]
+    assert "line 3, column 11" in body["message"]
     assert "expected" in body["message"]
 
 

@@ -44,6 +44,8 @@ class Job:
     named_graphs: list[str] | None = None
     prefixes: dict[str, str] = field(default_factory=dict)
     output: str = ""
+    base_iri: str | None = None
+    """What relative IRIs in the query resolve against (the endpoint's own URL)."""
     """For streams: the pyoxigraph format name (JSON, CSV, TURTLE …)."""
     offset: int = 0
     limit: int | None = None
@@ -102,6 +104,7 @@ def _run(store: GraphStore, job: Job) -> Any:
         default_graph=job.default_graph,
         named_graphs=job.named_graphs,
         prefixes=job.prefixes,
+        base_iri=job.base_iri,
     )
 
 
@@ -201,7 +204,7 @@ def _worker_main(conn: Connection, store_path: str) -> None:
                 # The last chunk travels with the end marker: one message for a small result.
                 conn.send(("end", sink.take()))
         except errors.HubgraphError as exc:
-            conn.send(("error", type(exc).__name__, exc.message))
+            conn.send(("error", type(exc).__name__, exc.message, exc.extra()))
         except Exception as exc:  # the engine's own errors: report, keep serving
             conn.send(("error", "QueryFailed", f"the query failed: {exc}"))
 
@@ -305,8 +308,7 @@ class WorkerPool:
             ) from None
         if message[0] == "error":
             self._release(worker)
-            error_type = getattr(errors, message[1], errors.QueryFailed)
-            raise error_type(message[2])
+            raise errors.rebuild(*message[1:])
         return message
 
     def _timed_out(self, worker: _Worker, timeout: float) -> errors.QueryTimeout:

@@ -20,7 +20,7 @@ import pyoxigraph as ox
 from hubgraph import errors
 from hubgraph.executor import CHUNK_BYTES, Job, Rows, ThreadedAsync, collect_rows
 from hubgraph.formats import GRAPH_FORMATS, RESULT_FORMATS
-from hubgraph.scanner import undeclared_prefixes
+from hubgraph.query.guard import undeclared_prefixes
 from hubgraph.store import (
     TRANSACTION_LIMIT,
     QueryResult,
@@ -37,13 +37,14 @@ def sibling_endpoint(query_endpoint: str, name: str) -> str:
     return re.sub(r"/(query|sparql)/?$", f"/{name}", query_endpoint.rstrip("/"))
 
 
-def _with_prefixes(query: str, prefixes: Mapping[str, str]) -> str:
+def _with_prefixes(query: str, prefixes: Mapping[str, str], base_iri: str | None = None) -> str:
     """Remote stores know nothing of hubgraph's default prefixes: declare the ones the query
-    uses without declaring, on its first line, so the store's error positions keep their lines."""
+    uses without declaring, on its first line, so the store's error positions keep their lines.
+    The base IRI goes first, so relative IRIs resolve as the guard resolved them."""
     missing = undeclared_prefixes(query, prefixes)
-    if not missing:
-        return query
-    return " ".join(f"PREFIX {p}: <{iri}>" for p, iri in missing.items()) + " " + query
+    head = [f"BASE <{base_iri}>"] if base_iri else []
+    head += [f"PREFIX {p}: <{iri}>" for p, iri in missing.items()]
+    return " ".join(head) + " " + query if head else query
 
 
 class RemoteStore:
@@ -87,7 +88,7 @@ class RemoteStore:
             params=self._params(job.union, job.default_graph, job.named_graphs),
             # The URL-encoded form, which every SPARQL 1.1 store takes: Virtuoso 7.2 does not
             # answer a direct POST (Content-Type application/sparql-query).
-            data={"query": _with_prefixes(job.query, job.prefixes)},
+            data={"query": _with_prefixes(job.query, job.prefixes, job.base_iri)},
             headers={"Accept": accept},
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
         )
@@ -116,8 +117,11 @@ class RemoteStore:
         named_graphs: list[str] | None = None,
         prefixes: Mapping[str, str] | None = None,
         timeout: float | None = None,
+        base_iri: str | None = None,
     ) -> QueryResult:
-        job = Job(sparql, union, default_graph, named_graphs, dict(prefixes or {}))
+        job = Job(
+            sparql, union, default_graph, named_graphs, dict(prefixes or {}), base_iri=base_iri
+        )
         accept = "application/sparql-results+json, application/n-triples;q=0.9"
         response = self.open_query(job, accept, timeout or self.timeout)
         try:

@@ -16,12 +16,8 @@ def error_body(status: int, code: str, message: str, **extra: object) -> dict[st
 
 
 def error_response(exc: HubgraphError, headers: dict[str, str] | None = None) -> JSONResponse:
-    extra = {}
-    parameter = getattr(exc, "parameter", None)
-    if parameter:
-        extra["parameter"] = parameter
     return JSONResponse(
-        error_body(exc.status, exc.code, exc.message, **extra), exc.status, headers=headers
+        error_body(exc.status, exc.code, exc.message, **exc.extra()), exc.status, headers=headers
     )
 
 
