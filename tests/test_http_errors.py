@@ -4,7 +4,6 @@ nesting limit, which keep the server answering; entities; CORS."""
 
 from __future__ import annotations
 
-import re
 import socket
 import threading
 import time
