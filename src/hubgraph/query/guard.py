@@ -356,7 +356,13 @@ class _Scan:
         m = _IRIREF.match(text, pos)
         if m is None:
             raise _refuse(text, pos, _UNREADABLE_IRI)
-        if frame.kind == "terms" and after_operand and _ambiguous(m.group()):
+        # In a collection or path group '<' is an IRI; were this paren an expression the guard
+        # failed to recognise, it would be less-than. After a value that often ends an operand,
+        # refuse an IRI whose characters would change the reading.
+        value_before = prev is not None and (
+            prev.kind in {"var", "number", "string", "lang"} or prev.text == ")"
+        )
+        if frame.kind == "terms" and value_before and _ambiguous(m.group()):
             raise _refuse(
                 text,
                 pos,
