@@ -21,6 +21,7 @@ from hubgraph import errors
 from hubgraph.executor import CHUNK_BYTES, Job, Rows, ThreadedAsync, collect_rows
 from hubgraph.formats import GRAPH_FORMATS, RESULT_FORMATS
 from hubgraph.query.guard import undeclared_prefixes
+from hubgraph.query.syntax_errors import from_remote
 from hubgraph.store import (
     TRANSACTION_LIMIT,
     QueryResult,
@@ -104,7 +105,7 @@ class RemoteStore:
             body = response.read().decode("utf-8", "replace")[:500]
             response.close()
             if response.status_code == 400:
-                raise errors.QuerySyntaxError(f"malformed query (the remote store says: {body})")
+                raise from_remote(body, job.query, job.prefixes)
             raise errors.QueryFailed(f"the remote store answered {response.status_code}: {body}")
         return response
 

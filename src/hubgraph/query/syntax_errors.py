@@ -17,7 +17,6 @@ from hubgraph.query.guard import Token, _lenient_tokens, position
 
 _WHERE = re.compile(r"error at (\d+):(\d+): (.*)", re.S)
 _PATTERN_WORDS = {"OPTIONAL", "LATERAL", "SERVICE", "GRAPH", "MINUS", "BIND", "VALUES", "FILTER"}
-_FORM_WORDS = {"SELECT", "CONSTRUCT", "DESCRIBE", "ASK", "DISTINCT", "REDUCED"}
 _FUNCTION_WORDS = {"ABS", "AVG", "DAY", "IRI", "MAX", "MD5", "MIN", "NOT", "NOW", "STR", "SUM"}
 _MODIFIER_WORDS = {"HAVING", "OFFSET", "LIMIT", "ORDER", "GROUP"}
 
@@ -54,6 +53,16 @@ def readable(
     )
 
 
+def from_remote(
+    body: str, text: str, prefixes: Mapping[str, str] | None = None
+) -> QuerySyntaxError:
+    """The error for a remote store's 400 about ``text``: its positions refer to the text as
+    sent (with declarations prepended), so only an unknown prefix is placed from ``text``."""
+    if _unknown_prefix(text, prefixes or {}) is not None:
+        return readable(body, text, prefixes)
+    return QuerySyntaxError(f"malformed query (the remote store says: {body})", engine_message=body)
+
+
 def _unknown_prefix(text: str, prefixes: Mapping[str, str]) -> Token | None:
     try:
         toks = _lenient_tokens(text)
@@ -85,18 +94,28 @@ def _found(text: str, line: int, column: int) -> str:
     return f"'{shown[:40]}'"
 
 
+_LITERALS = {
+    "$": "a variable", "?": "a variable", "<": "an IRI", ":": "a prefixed name",
+    "'": "a string", '"': "a string", "\'\'\'": "a string", '"""': "a string",
+    "_:": "a blank node", "[": "a blank node", "+": "a number", "-": "a number",
+    "true": "true or false", "false": "true or false",
+    "<<": "", "<<(": "", "{|": "", "~": "",
+}  # fmt: skip
+"""What the engine's literal tokens stand for, when it expects them; "" for those of SPARQL 1.2
+annotations, which are never what a reader missed."""
+
+
 def _expected(raw: str) -> str:
     raw = raw.removeprefix("expected one of ").removeprefix("expected ")
     items = re.findall(r'"(?:[^"\\]|\\.)*"|\[[^\]]*\]|[^,\s][^,]*', raw)
     words: list[str] = []
-    seen: set[str] = set()
 
     def add(phrase: str) -> None:
-        if phrase not in seen:
-            seen.add(phrase)
+        if phrase and phrase not in words:
             words.append(phrase)
 
     for item in (i.strip() for i in items):
+        upper = item.upper()
         if item == "[_]":
             continue
         if item.startswith('"'):
@@ -104,28 +123,29 @@ def _expected(raw: str) -> str:
             if literal.startswith("\\"):
                 add("the string's closing quote (or a valid escape such as \\n or \\u00E9)")
             else:
-                add(f"'{literal}'")
+                add(_LITERALS.get(literal, f"'{literal}'"))
         elif item.startswith("["):
-            if "'0'..='9'" in item and "'A'" not in item:
-                add("a number")
-            else:
-                add("a name")
-        elif item.upper() in _FUNCTION_WORDS or item in {"isLITERAL", "isNUMERIC"}:
+            numeric = "'0'..='9'" in item and "'A'" not in item
+            add("a number" if numeric else "a name (a prefixed name or a keyword)")
+        elif upper in _FUNCTION_WORDS or upper in {"ISLITERAL", "ISNUMERIC"}:
             add("an expression (a variable, a value or a function call)")
-        elif item.upper() in _PATTERN_WORDS:
+        elif upper in _PATTERN_WORDS:
             add("a triple pattern, '}' or a keyword such as OPTIONAL, FILTER, BIND or SERVICE")
-        elif item.upper() in _FORM_WORDS:
-            add("SELECT, CONSTRUCT, DESCRIBE or ASK and what follows it")
-        elif item.upper() in _MODIFIER_WORDS:
+        elif upper in {"SELECT", "CONSTRUCT", "DESCRIBE", "ASK"}:
+            add("SELECT, CONSTRUCT, DESCRIBE or ASK")
+        elif upper in _MODIFIER_WORDS:
             add("the end of the query or a modifier such as LIMIT, OFFSET or ORDER BY")
         elif item == "IRI parsing failed":
             add("a valid IRI")
         elif item == "Prefix not found":
             add("a declared prefix")
-        elif item.isupper() and item.isalpha():
-            add(item)
-        else:
-            add(item)
+        elif not item.isalpha():
+            add(item)  # the engine's own words, such as "language tag parsing failed"
+        # other keyword names are fragments of the engine's search, not what was missed
+    if "an expression (a variable, a value or a function call)" in words:
+        words = [w for w in words if w not in {"a variable", "a string", "a number", "an IRI"}]
+    if any(w.startswith("the string's closing quote") for w in words):
+        words = [w for w in words if w != "a string"]
     if not words:
         return ""
     if len(words) == 1:
