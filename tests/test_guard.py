@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from hubgraph.errors import QueryTooComplex, ServiceNotAllowed, UpdateRefused
-from hubgraph.query.guard import check_query, scan, where_clause_start
+from hubgraph.errors import QuerySyntaxError, QueryTooComplex, ServiceNotAllowed, UpdateRefused
+from hubgraph.query.guard import check_query, resolve_iri, scan, where_clause_start
 
 ALLOWED = ("https://query.wikidata.org/sparql",)
 
@@ -81,3 +81,61 @@ def test_where_clause_start_is_inside_the_pattern(text: str) -> None:
     at = where_clause_start(text)
     assert text[at - 1] == "{"
     assert text[at:].lstrip().startswith("?s ?p ?o")
+
+
+@pytest.mark.parametrize(
+    ("reference", "resolved"),
+    [  # RFC 3986 §5.4, against its base http://a/b/c/d;p?q
+        ("g:h", "g:h"), ("g", "http://a/b/c/g"), ("./g", "http://a/b/c/g"),
+        ("g/", "http://a/b/c/g/"), ("/g", "http://a/g"), ("//g", "http://g"),
+        ("?y", "http://a/b/c/d;p?y"), ("g?y", "http://a/b/c/g?y"), ("#s", "http://a/b/c/d;p?q#s"),
+        ("g#s", "http://a/b/c/g#s"), (";x", "http://a/b/c/;x"), ("", "http://a/b/c/d;p?q"),
+        (".", "http://a/b/c/"), ("./", "http://a/b/c/"), ("..", "http://a/b/"),
+        ("../g", "http://a/b/g"), ("../..", "http://a/"), ("../../g", "http://a/g"),
+        ("../../../g", "http://a/g"), ("/./g", "http://a/g"), ("/../g", "http://a/g"),
+        ("g.", "http://a/b/c/g."), (".g", "http://a/b/c/.g"), ("g..", "http://a/b/c/g.."),
+        ("./../g", "http://a/b/g"), ("./g/.", "http://a/b/c/g/"), ("g/./h", "http://a/b/c/g/h"),
+        ("g/../h", "http://a/b/c/h"), ("g;x=1/./y", "http://a/b/c/g;x=1/y"),
+        ("g;x=1/../y", "http://a/b/c/y"),
+    ],
+)  # fmt: skip
+def test_relative_iris_resolve_as_rfc_3986_says(reference: str, resolved: str) -> None:
+    assert resolve_iri(reference, "http://a/b/c/d;p?q") == resolved
+
+
+def test_service_calls_carry_the_span_of_their_target() -> None:
+    text = (
+        "PREFIX wdq: <https://query.wikidata.org/>\n"
+        "SELECT * { SERVICE SILENT wdq:sparql { } SERVICE <https://query.wikidata.org/sparql> "
+        "{ } SERVICE ?where { } }"
+    )
+    calls = scan(text).service_calls
+    assert [(c.target, text[c.start : c.end], c.silent) for c in calls] == [
+        ("https://query.wikidata.org/sparql", "wdq:sparql", True),
+        ("https://query.wikidata.org/sparql", "<https://query.wikidata.org/sparql>", False),
+        ("?where", "?where", False),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ("SELECT * { ?s ?p 'open }", "line 1, column 18: a string that is not closed"),
+        ("SELECT * {\n ?s ?p ?o . \\ }", "line 2, column 13: a backslash"),
+        ("SELECT * { ?s <a b> ?o }", "line 1, column 15: '<' begins an IRI"),
+        ("SELECT * { ?s ?p ?o ", "line 1, column 21: the query ends too soon: expected '}'"),
+        ("SELECT * { ?s ?p ?o ) }", "line 1, column 21: found ')', expected '}'"),
+        ("SELECT * { ?s ?p ?o } LIMT 1", "line 1, column 23: unknown word 'LIMT'"),
+        ("SELECT * { ?s ?p ?o } PREFIX a: <x:>", "PREFIX may only come before the query"),
+    ],
+)
+def test_text_the_guard_cannot_read_is_refused_with_its_place(text: str, where: str) -> None:
+    with pytest.raises(QuerySyntaxError) as caught:
+        check_query(text, max_depth=100, service_allowlist=(), base_iri="http://b/")
+    assert where in caught.value.message
+
+
+def test_keywords_ignore_case_but_a_true_and_false_do_not() -> None:
+    assert scan("select * where { ?s a ?o }").form == "SELECT"
+    with pytest.raises(QuerySyntaxError, match="unknown word 'A'"):
+        scan("SELECT * { ?s A ?o }")
