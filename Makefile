@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: serve test test-virtuoso soak bench setup setup-test setup-bench browser virtuoso lint clean
+.PHONY: serve test test-virtuoso soak bench setup setup-test setup-bench browser virtuoso lint clean fuzz w3c
 
 serve: setup
 	$(BIN)/hubgraph serve
@@ -29,7 +29,25 @@ bench: setup-bench
 
 setup: $(VENV)/.installed
 
-setup-test: $(VENV)/.installed-test browser virtuoso
+setup-test: $(VENV)/.installed-test browser virtuoso w3c
+
+# The W3C SPARQL 1.0 and 1.1 test suites, as rdflib's source distribution on PyPI ships them:
+# fetched by the set-up into var/ (git-ignored), never copied into the repository.
+RDFLIB_SOURCE := 7.6.0
+W3C_DIR := var/w3c
+w3c: $(W3C_DIR)/.unpacked
+
+$(W3C_DIR)/.unpacked: $(VENV)/.installed
+	$(BIN)/python -m pip download --quiet --no-binary :all: --no-deps rdflib==$(RDFLIB_SOURCE) -d $(W3C_DIR)/dist
+	tar -xzf $(W3C_DIR)/dist/rdflib-$(RDFLIB_SOURCE).tar.gz -C $(W3C_DIR) --strip-components=5 \
+		rdflib-$(RDFLIB_SOURCE)/test/data/suites/w3c/sparql11 rdflib-$(RDFLIB_SOURCE)/test/data/suites/w3c/dawg-data-r2
+	touch $@
+
+# The guard's differential fuzz at length: HUBGRAPH_FUZZ_CASES cases from HUBGRAPH_FUZZ_SEED.
+FUZZ_CASES ?= 50000
+FUZZ_SEED ?= 1
+fuzz: setup-test
+	HUBGRAPH_FUZZ_CASES=$(FUZZ_CASES) HUBGRAPH_FUZZ_SEED=$(FUZZ_SEED) $(BIN)/pytest -q tests/test_guard_fuzz.py
 
 setup-bench: $(VENV)/.installed-bench
 

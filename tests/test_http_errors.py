@@ -4,7 +4,6 @@ nesting limit, which keep the server answering; entities; CORS."""
 
 from __future__ import annotations
 
-import re
 import socket
 import threading
 import time
@@ -324,7 +323,7 @@ def test_deeply_nested_query_is_refused_and_the_server_survives(
     http: httpx.Client, query: str
 ) -> None:
     body = assert_error(http.post("/sparql", data={"query": query}), 400, "query-too-complex")
-    assert re.search(r"nests 50\d\d brackets", body["message"]), body
+    assert "nests more than 100 levels deep" in body["message"], body
     after = http.get("/sparql", params={"query": "ASK { ?s ?p ?o }"})
     assert after.status_code == 200
     assert after.json()["boolean"] is True

@@ -21,7 +21,8 @@ import pytest
 from hubgraph import errors
 from hubgraph.config import Settings
 from hubgraph.executor import Job, QueryPools, WorkerPool
-from hubgraph.query.forwarder import ServiceCall, ServiceForwarder, rewrite_services
+from hubgraph.query.forwarder import ServiceForwarder, rewrite_services
+from hubgraph.query.guard import ServiceCall
 from hubgraph.query.sealing import seal_network
 from hubgraph.runtime import load_data
 from hubgraph.store import OxigraphStore

@@ -50,7 +50,11 @@ class Settings:
     max_body_bytes: int = 1_000_000
     """Bytes in one request body; larger ones get 413."""
     max_nesting_depth: int = 100
-    """Brackets a query may nest. Deeper queries overflow the SPARQL engine's stack."""
+    """How deep a query may nest: brackets, operators, paths and the patterns joined in one group
+    all count (see hubgraph.query.guard). Deeper queries overflow the SPARQL engine's stack."""
+    query_base_iri: str = ""
+    """The IRI relative IRIs in queries resolve against; empty: ``http://{host}:{port}/sparql``.
+    Set it to the endpoint's public URL when it is served behind a proxy."""
     page_size: int = 1000
     """Rows a canned query returns when no ``limit`` is given."""
     max_page_size: int = 10_000

@@ -44,6 +44,22 @@ class HubgraphError(Exception):
         super().__init__(message)
         self.message = message
 
+    def extra(self) -> dict[str, object]:
+        """Fields the error body carries beside the message (and that cross process pipes)."""
+        return {}
+
+
+def rebuild(name: str, message: str, extra: dict[str, object] | None = None) -> HubgraphError:
+    """The error ``name`` with ``message`` and ``extra`` again, as a worker process sent it."""
+    cls = globals().get(name)
+    if not (isinstance(cls, type) and issubclass(cls, HubgraphError)):
+        cls = QueryFailed
+    if cls is QuerySyntaxError:
+        return QuerySyntaxError(message, **(extra or {}))  # type: ignore[arg-type]
+    if cls is ParameterError:
+        return ParameterError(message, (extra or {}).get("parameter"))  # type: ignore[arg-type]
+    return cls(message)
+
 
 class ConfigError(HubgraphError):
     code = "bad-configuration"
@@ -57,6 +73,21 @@ class BadRequest(HubgraphError):
 class QuerySyntaxError(BadRequest):
     code = "malformed-query"
 
+    def __init__(
+        self,
+        message: str,
+        *,
+        engine_message: str | None = None,
+        line: int | None = None,
+        column: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.engine_message, self.line, self.column = engine_message, line, column
+
+    def extra(self) -> dict[str, object]:
+        fields = {"engine_message": self.engine_message, "line": self.line, "column": self.column}
+        return {k: v for k, v in fields.items() if v is not None}
+
 
 class QueryTooComplex(BadRequest):
     code = "query-too-complex"
@@ -68,6 +99,9 @@ class ParameterError(BadRequest):
     def __init__(self, message: str, parameter: str | None = None) -> None:
         super().__init__(message)
         self.parameter = parameter
+
+    def extra(self) -> dict[str, object]:
+        return {"parameter": self.parameter} if self.parameter else {}
 
 
 class Forbidden(HubgraphError):

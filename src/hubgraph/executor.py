@@ -39,7 +39,8 @@ import pyoxigraph as ox
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
 from hubgraph import errors
-from hubgraph.query.forwarder import ServiceCall, ServiceForwarder
+from hubgraph.query.forwarder import ServiceForwarder
+from hubgraph.query.guard import ServiceCall
 from hubgraph.query.sealing import Sealing, seal_network
 from hubgraph.store import GraphStore, OxigraphStore, Term, rdf_format, results_format
 
@@ -65,6 +66,8 @@ class Job:
     named_graphs: list[str] | None = None
     prefixes: dict[str, str] = field(default_factory=dict)
     output: str = ""
+    base_iri: str | None = None
+    """What relative IRIs in the query resolve against (the endpoint's own URL)."""
     """For streams: the pyoxigraph format name (JSON, CSV, TURTLE …)."""
     offset: int = 0
     limit: int | None = None
@@ -125,6 +128,7 @@ def _run(store: GraphStore, job: Job) -> Any:
         default_graph=job.default_graph,
         named_graphs=job.named_graphs,
         prefixes=job.prefixes,
+        base_iri=job.base_iri,
     )
 
 
@@ -231,13 +235,13 @@ def _worker_main(conn: Connection, store_path: str, seal: bool) -> None:
                 serialize(result, job.output, sink)
                 # The last chunk travels with the end marker: one message for a small result.
                 conn.send(("end", sink.take()))
+        except errors.HubgraphError as exc:
+            conn.send(("error", type(exc).__name__, exc.message, exc.extra()))
         except Exception as exc:  # the engine's own errors too: report, keep serving
             if sealing.sealed and "os error 101" in str(exc):  # ENETUNREACH: a SERVICE call
-                conn.send(("error", "ServiceNotAllowed", NO_NETWORK))
-            elif isinstance(exc, errors.HubgraphError):
-                conn.send(("error", type(exc).__name__, exc.message))
+                conn.send(("error", "ServiceNotAllowed", NO_NETWORK, {}))
             else:
-                conn.send(("error", "QueryFailed", f"the query failed: {exc}"))
+                conn.send(("error", "QueryFailed", f"the query failed: {exc}", {}))
 
 
 class _Worker:
@@ -530,8 +534,7 @@ class WorkerPool:
             raise self._stopped(worker) from None
         if message[0] == "error":
             self._release(worker)
-            error_type = getattr(errors, message[1], errors.QueryFailed)
-            raise error_type(message[2])
+            raise errors.rebuild(*message[1:])
         return message
 
     def _overdue(self, worker: _Worker) -> float:

@@ -22,7 +22,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from hubgraph.errors import ConfigError, NotFound, ParameterError
-from hubgraph.scanner import where_clause_start
+from hubgraph.query.guard import where_clause_start
 from hubgraph.vocabulary import ID, WIKIDATA_ENTITY
 
 XSD = "http://www.w3.org/2001/XMLSchema#"

@@ -29,7 +29,8 @@ import pyoxigraph as ox
 from hubgraph import errors
 from hubgraph.executor import CHUNK_BYTES, Job, Rows, ThreadedAsync, collect_rows, serialize
 from hubgraph.formats import GRAPH_FORMATS, RESULT_FORMATS
-from hubgraph.scanner import tokens, undeclared_prefixes
+from hubgraph.query.guard import tokens, undeclared_prefixes
+from hubgraph.query.syntax_errors import from_remote
 from hubgraph.store import (
     TRANSACTION_LIMIT,
     QueryResult,
@@ -81,9 +82,9 @@ def without_dataset_clauses(query: str) -> str:
     toks = list(tokens(query))
     depth = 0
     for i, tok in enumerate(toks):
-        if tok.kind == "open":
+        if tok.kind == "punct" and tok.text in "{([":
             depth += 1
-        elif tok.kind == "close":
+        elif tok.kind == "punct" and tok.text in "})]":
             depth -= 1
         elif depth == 0 and tok.kind == "word" and tok.text.upper() == "FROM":
             clause = toks[i : i + 3]
@@ -91,20 +92,21 @@ def without_dataset_clauses(query: str) -> str:
                 clause = clause[:3]
             else:
                 clause = clause[:2]
-            end = clause[-1].start + len(clause[-1].text)
+            end = clause[-1].end
             for j in range(tok.start, end):
                 if text[j] not in "\r\n":
                     text[j] = " "
     return "".join(text)
 
 
-def _with_prefixes(query: str, prefixes: Mapping[str, str]) -> str:
+def _with_prefixes(query: str, prefixes: Mapping[str, str], base_iri: str | None = None) -> str:
     """Remote stores know nothing of hubgraph's default prefixes: declare the ones the query
-    uses without declaring, on its first line, so the store's error positions keep their lines."""
+    uses without declaring, on its first line, so the store's error positions keep their lines.
+    The base IRI goes first, so relative IRIs resolve as the guard resolved them."""
     missing = undeclared_prefixes(query, prefixes)
-    if not missing:
-        return query
-    return " ".join(f"PREFIX {p}: <{iri}>" for p, iri in missing.items()) + " " + query
+    head = [f"BASE <{base_iri}>"] if base_iri else []
+    head += [f"PREFIX {p}: <{iri}>" for p, iri in missing.items()]
+    return " ".join(head) + " " + query if head else query
 
 
 class RemoteStore:
@@ -164,7 +166,7 @@ class RemoteStore:
             params=self._params(job.union, job.default_graph, job.named_graphs),
             # The URL-encoded form, which every SPARQL 1.1 store takes: Virtuoso 7.2 does not
             # answer a direct POST (Content-Type application/sparql-query).
-            data={"query": _with_prefixes(query, job.prefixes)},
+            data={"query": _with_prefixes(query, job.prefixes, job.base_iri)},
             headers={"Accept": accept},
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
         )
@@ -180,7 +182,7 @@ class RemoteStore:
             body = response.read().decode("utf-8", "replace")[:500]
             response.close()
             if response.status_code == 400:
-                raise errors.QuerySyntaxError(f"malformed query (the remote store says: {body})")
+                raise from_remote(body, job.query, job.prefixes)
             raise errors.QueryFailed(f"the remote store answered {response.status_code}: {body}")
         return response
 
@@ -193,8 +195,11 @@ class RemoteStore:
         named_graphs: list[str] | None = None,
         prefixes: Mapping[str, str] | None = None,
         timeout: float | None = None,
+        base_iri: str | None = None,
     ) -> QueryResult:
-        job = Job(sparql, union, default_graph, named_graphs, dict(prefixes or {}))
+        job = Job(
+            sparql, union, default_graph, named_graphs, dict(prefixes or {}), base_iri=base_iri
+        )
         return self.fetch(job, TRANSCODED_ACCEPT, timeout or self.timeout)
 
     def fetch(self, job: Job, accept: str, timeout: float) -> QueryResult:

@@ -16,16 +16,19 @@ import pyoxigraph as ox
 from starlette.concurrency import run_in_threadpool
 
 from hubgraph.config import Settings
-from hubgraph.errors import NotFound, ParameterError, PayloadTooLarge, QuerySyntaxError
+from hubgraph.errors import NotFound, ParameterError, PayloadTooLarge
 from hubgraph.executor import Executor, Job, Rows
 from hubgraph.formats import GRAPH_FORMATS, RESULT_FORMATS, Format, choose
 from hubgraph.queries import CannedQuery, QueryRegistry, bind, bind_values, entity_id, parse_qid
-from hubgraph.scanner import QueryInfo, check_query
+from hubgraph.query.guard import QueryInfo, check_query
 from hubgraph.store import GraphStore, Term
 from hubgraph.terms import plain_value, records
 from hubgraph.vocabulary import ID, PREFIXES, WIKIDATA_ENTITY, compact
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
+INLINE_CHECK_CHARS = 4096
+"""Queries up to this long are checked on the event loop; longer ones in a thread, so that
+scanning 100 KB never holds up the requests around it."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,8 @@ class QueryService:
         self._concepts = lru_cache(maxsize=64)(self._concept_choices)
         # Tools and dashboards send the same queries again and again: scan each text once.
         self._scan = lru_cache(maxsize=1024)(self._scan_uncached)
+        self.base_iri = settings.query_base_iri or f"http://{settings.host}:{settings.port}/sparql"
+        """What relative IRIs resolve against, in the guard and in the engine alike."""
 
     # -- SPARQL --------------------------------------------------------------------------
     def check(self, text: str) -> QueryInfo:
@@ -77,15 +82,9 @@ class QueryService:
                 f"the query is {len(text)} characters long; at most "
                 f"{self.settings.max_query_length} are allowed"
             )
-        info = self._scan(text)
-        if info.form == "UNKNOWN":
-            # Let the engine's parser say where it goes wrong; it needs no data for that.
-            try:
-                ox.Store().query(text, prefixes=PREFIXES)
-            except SyntaxError as exc:
-                raise QuerySyntaxError(f"malformed query: {exc.msg}") from None
-            raise QuerySyntaxError("malformed query: expected SELECT, CONSTRUCT, DESCRIBE or ASK")
-        return info
+        # Text the guard can read but not classify goes to a worker like any query: the engine
+        # parses user text only there, and reports its syntax error from there.
+        return self._scan(text)
 
     def _scan_uncached(self, text: str) -> QueryInfo:
         return check_query(
@@ -93,6 +92,7 @@ class QueryService:
             max_depth=self.settings.max_nesting_depth,
             service_allowlist=self.settings.service_allowlist,
             prefixes=PREFIXES,
+            base_iri=self.base_iri,
         )
 
     def job(
@@ -116,6 +116,7 @@ class QueryService:
             output=output,
             # The guard's allow-listed SERVICE calls: such a query runs where the forwarder is.
             service_calls=tuple(getattr(info, "service_calls", ())),
+            base_iri=self.base_iri,
         )
 
     def choose_format(
@@ -146,7 +147,10 @@ class QueryService:
         return Streamed(fmt, self.executor.stream(job, self.settings.query_timeout))
 
     async def asparql(self, text: str, **options: Any) -> AsyncStreamed:
-        fmt, job = self.prepare_sparql(text, **options)
+        if len(text) > INLINE_CHECK_CHARS:
+            fmt, job = await run_in_threadpool(self.prepare_sparql, text, **options)
+        else:
+            fmt, job = self.prepare_sparql(text, **options)
         return AsyncStreamed(fmt, await self.executor.astream(job, self.settings.query_timeout))
 
     def select(self, text: str) -> Rows:
@@ -173,7 +177,10 @@ class QueryService:
         if offset < 0:
             raise ParameterError(f"offset must be 0 or more, not {offset}", "offset")
         bound = bind(query, params, self.resolve_entity, self._concepts)
-        return query, Job(query=bound.text, prefixes=PREFIXES, offset=offset, limit=size)
+        job = Job(
+            query=bound.text, prefixes=PREFIXES, offset=offset, limit=size, base_iri=self.base_iri
+        )
+        return query, job
 
     def canned(
         self,
@@ -263,7 +270,7 @@ class QueryService:
         self, text: str, substitutions: Mapping[str, ox.NamedNode | ox.Literal]
     ) -> list[tuple[ox.NamedNode | ox.Literal | None, ...]]:
         bound = bind_values(text, {k: [v] for k, v in substitutions.items()})
-        job = Job(query=bound, prefixes=PREFIXES)
+        job = Job(query=bound, prefixes=PREFIXES, base_iri=self.base_iri)
         return self.executor.rows(job, self.settings.query_timeout).rows  # type: ignore[return-value]
 
     # -- entities ------------------------------------------------------------------------

@@ -24,10 +24,10 @@ import pyoxigraph as ox
 from hubgraph.errors import (
     HubgraphError,
     QueryFailed,
-    QuerySyntaxError,
     StorageFailed,
     StoreReadOnly,
 )
+from hubgraph.query.syntax_errors import readable
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 QueryResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
@@ -48,6 +48,7 @@ class GraphStore(Protocol):
         named_graphs: list[str] | None = None,
         prefixes: Mapping[str, str] | None = None,
         timeout: float | None = None,
+        base_iri: str | None = None,
     ) -> QueryResult:
         """Run a read-only query. ``union`` makes the default graph the union of all graphs;
         it is ignored when ``default_graph`` or ``named_graphs`` name the dataset."""
@@ -458,6 +459,7 @@ class OxigraphStore:
         named_graphs: list[str] | None = None,
         prefixes: Mapping[str, str] | None = None,
         timeout: float | None = None,
+        base_iri: str | None = None,
     ) -> QueryResult:
         # The embedded engine cannot stop a running query: callers that need a timeout run it in
         # a worker process (see hubgraph.executor), so ``timeout`` is accepted and not used here.
@@ -465,10 +467,11 @@ class OxigraphStore:
             return self._store.query(  # type: ignore[no-any-return]
                 sparql,
                 prefixes=dict(prefixes or {}),
+                base_iri=base_iri,
                 **dataset_arguments(union, default_graph, named_graphs),  # type: ignore[arg-type]
             )
         except SyntaxError as exc:
-            raise QuerySyntaxError(f"malformed query: {exc.msg}") from None
+            raise readable(str(exc.msg), sparql, prefixes) from None
         except OSError as exc:
             raise QueryFailed(f"the store failed: {exc}") from None
 

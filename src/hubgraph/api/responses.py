@@ -16,14 +16,10 @@ def error_body(status: int, code: str, message: str, **extra: object) -> dict[st
 
 
 def error_response(exc: HubgraphError, headers: dict[str, str] | None = None) -> JSONResponse:
-    extra = {}
-    parameter = getattr(exc, "parameter", None)
-    if parameter:
-        extra["parameter"] = parameter
     # An error may carry headers of its own (Busy: Retry-After).
     headers = {**getattr(exc, "headers", {}), **(headers or {})} or None
     return JSONResponse(
-        error_body(exc.status, exc.code, exc.message, **extra), exc.status, headers=headers
+        error_body(exc.status, exc.code, exc.message, **exc.extra()), exc.status, headers=headers
     )
 
 

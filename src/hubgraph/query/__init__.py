@@ -1,1 +1,2 @@
-"""Running user SPARQL: what guards it, where it runs, and what it may reach."""
+"""Running user SPARQL: what guards it (the guard, readable syntax errors), where it runs, and
+what it may reach."""

@@ -18,7 +18,6 @@ import logging
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -29,21 +28,6 @@ from hubgraph.errors import ServiceNotAllowed
 
 log = logging.getLogger("hubgraph.forwarder")
 FORWARDED_HEADERS = ("accept", "content-type")
-
-
-@dataclass(frozen=True)
-class ServiceCall:
-    """One SERVICE clause as the guard sees it.
-
-    A stand-in with the fields of the guard's ``ServiceCall`` (``hubgraph.query.guard``, written
-    on another branch): ``target`` is the resolved absolute IRI (or ``?var``), ``start``/``end``
-    the offsets of the target token (``<…>`` or a prefixed name) in the query text.
-    """
-
-    target: str
-    start: int
-    end: int
-    silent: bool = False
 
 
 def user_agent(contact: str) -> str:
