@@ -235,11 +235,11 @@ def _worker_main(conn: Connection, store_path: str, seal: bool) -> None:
                 serialize(result, job.output, sink)
                 # The last chunk travels with the end marker: one message for a small result.
                 conn.send(("end", sink.take()))
-        except errors.HubgraphError as exc:
-            conn.send(("error", type(exc).__name__, exc.message, exc.extra()))
         except Exception as exc:  # the engine's own errors too: report, keep serving
             if sealing.sealed and "os error 101" in str(exc):  # ENETUNREACH: a SERVICE call
                 conn.send(("error", "ServiceNotAllowed", NO_NETWORK, {}))
+            elif isinstance(exc, errors.HubgraphError):
+                conn.send(("error", type(exc).__name__, exc.message, exc.extra()))
             else:
                 conn.send(("error", "QueryFailed", f"the query failed: {exc}", {}))
 

@@ -29,7 +29,7 @@ import pyoxigraph as ox
 from hubgraph import errors
 from hubgraph.executor import CHUNK_BYTES, Job, Rows, ThreadedAsync, collect_rows, serialize
 from hubgraph.formats import GRAPH_FORMATS, RESULT_FORMATS
-from hubgraph.query.guard import tokens, undeclared_prefixes
+from hubgraph.query.guard import iri_value, resolve_iri, tokens, undeclared_prefixes
 from hubgraph.query.syntax_errors import from_remote
 from hubgraph.store import (
     TRANSACTION_LIMIT,
@@ -99,6 +99,57 @@ def without_dataset_clauses(query: str) -> str:
     return "".join(text)
 
 
+_IRIREF_UNSAFE = re.compile(r'[<>"{}|^`\\\x00-\x20]')
+
+
+def absolute_iris(query: str, base_iri: str | None) -> str:
+    """``query`` with every relative IRI written out against the base in force where it stands
+    (``base_iri``, then each BASE in turn), for stores that resolve IRIs against no base and take
+    one BASE at most (Virtuoso)."""
+    base = base_iri
+    out: list[str] = []
+    last = 0
+    toks = tokens(query, base_iri)
+    for i, tok in enumerate(toks):
+        if tok.kind != "iri":
+            continue
+        body = iri_value(tok)
+        resolved = resolve_iri(body, base)
+        after_base = i > 0 and toks[i - 1].kind == "word" and toks[i - 1].text.upper() == "BASE"
+        if after_base and resolved is not None:
+            base = resolved
+        if resolved is None or resolved == body or _IRIREF_UNSAFE.search(resolved):
+            continue
+        out += [query[last : tok.start], f"<{resolved}>"]
+        last = tok.end
+    return "".join(out) + query[last:]
+
+
+_PN_LOCAL_ESC = re.compile(r"\\(.)")
+
+
+def expanded_escaped_names(query: str, prefixes: Mapping[str, str]) -> str:
+    """``query`` with each prefixed name that uses a ``\\`` escape (``ex:a\\~b``) written as
+    the full IRI, for stores that do not read those escapes (Virtuoso)."""
+    known = dict(prefixes)
+    out: list[str] = []
+    last = 0
+    toks = tokens(query)
+    for i, tok in enumerate(toks):
+        if tok.kind != "pname":
+            continue
+        prefix, _, local = tok.text.partition(":")
+        declaring = i > 0 and toks[i - 1].kind == "word" and toks[i - 1].text.upper() == "PREFIX"
+        if declaring and i + 1 < len(toks) and toks[i + 1].kind == "iri":
+            known[prefix] = iri_value(toks[i + 1])
+        elif "\\" in local and prefix in known:
+            iri = known[prefix] + _PN_LOCAL_ESC.sub(r"\1", local)
+            if not _IRIREF_UNSAFE.search(iri):
+                out += [query[last : tok.start], f"<{iri}>"]
+                last = tok.end
+    return "".join(out) + query[last:]
+
+
 def _with_prefixes(query: str, prefixes: Mapping[str, str], base_iri: str | None = None) -> str:
     """Remote stores know nothing of hubgraph's default prefixes: declare the ones the query
     uses without declaring, on its first line, so the store's error positions keep their lines.
@@ -155,18 +206,28 @@ class RemoteStore:
         # others ignore it and must be configured so (see the README).
         return [("union-default-graph", "")] if union and self.union_parameter else []
 
+    def _as_sent(self, job: Job) -> tuple[str, str | None]:
+        """The query text to send, and the base IRI to declare before it."""
+        query = job.query
+        if not self.is_virtuoso:
+            return query, job.base_iri
+        # Virtuoso resolves no relative IRI (not even with BASE), takes one BASE at most and
+        # reads no escape in a prefixed name: send every IRI absolute and those names in full.
+        query = expanded_escaped_names(absolute_iris(query, job.base_iri), job.prefixes)
+        if job.default_graph is not None or job.named_graphs is not None:
+            query = without_dataset_clauses(query)  # the protocol's dataset overrides FROM
+        return query, None
+
     def open_query(self, job: Job, accept: str, timeout: float) -> httpx.Response:
         """POST the query and return the streaming response, or raise the store's error."""
-        query = job.query
-        if self.is_virtuoso and (job.default_graph is not None or job.named_graphs is not None):
-            query = without_dataset_clauses(query)  # the protocol's dataset overrides FROM
+        query, base_iri = self._as_sent(job)
         request = self._http.build_request(
             "POST",
             self.query_endpoint,
             params=self._params(job.union, job.default_graph, job.named_graphs),
             # The URL-encoded form, which every SPARQL 1.1 store takes: Virtuoso 7.2 does not
             # answer a direct POST (Content-Type application/sparql-query).
-            data={"query": _with_prefixes(query, job.prefixes, job.base_iri)},
+            data={"query": _with_prefixes(query, job.prefixes, base_iri)},
             headers={"Accept": accept},
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
         )

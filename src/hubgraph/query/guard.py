@@ -638,8 +638,13 @@ def check_query(
     return info
 
 
-def tokens(text: str) -> list[Token]:
-    return _Scan(text, None, None).run().tokens
+def tokens(text: str, base_iri: str | None = None) -> list[Token]:
+    return _Scan(text, None, base_iri).run().tokens
+
+
+def iri_value(token: Token) -> str:
+    """The IRI an ``iri`` token writes, its ``\\u`` escapes decoded (not yet resolved)."""
+    return _decode_iri(token.text)
 
 
 @lru_cache(maxsize=256)
