@@ -11,14 +11,13 @@ plain read from the same page is answered.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from typing import ClassVar
 
 import pytest
 from conftest import LiveServer
+from loopback import Recorder, serving
 from test_guard_bypasses import SMUGGLERS
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -46,26 +45,6 @@ async function tryAll(endpoint, queries) {
 </script>"""
 
 
-class _Private(BaseHTTPRequestHandler):
-    """The private host a smuggled SERVICE would reach: it records every request."""
-
-    seen: ClassVar[list[str]] = []
-
-    def _answer(self) -> None:
-        _Private.seen.append(self.path)
-        body = b'{"head":{"vars":["secret"]},"results":{"bindings":[]}}'
-        self.send_response(200)
-        self.send_header("Content-Type", "application/sparql-results+json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    do_GET = do_POST = _answer
-
-    def log_message(self, format: str, *args: object) -> None:
-        """Quiet."""
-
-
 class _Origin(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         self.send_response(200)
@@ -78,23 +57,16 @@ class _Origin(BaseHTTPRequestHandler):
         """Quiet."""
 
 
-def _serve(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-
-
 @pytest.fixture(scope="module")
 def private() -> Iterator[str]:
-    yield from _serve(_Private)
+    with serving() as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def origin() -> Iterator[str]:
-    yield from _serve(_Origin)
+    with serving(_Origin) as url:
+        yield url
 
 
 @pytest.mark.slow
@@ -109,7 +81,7 @@ def test_a_page_on_another_origin_reads_but_reaches_no_private_host(
         for name, text in SMUGGLERS.items()
     }
     queries["plain-read"] = "ASK { ?s ?p ?o }"
-    _Private.seen.clear()
+    Recorder.seen.clear()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
@@ -130,4 +102,4 @@ def test_a_page_on_another_origin_reads_but_reaches_no_private_host(
     for name, answer in answers.items():  # … and every smuggler is refused, readably
         assert answer["status"] == 403, (name, answer)
         assert json.loads(answer["body"])["error"] == "service-not-allowed", name
-    assert _Private.seen == []  # no request reached the private host
+    assert Recorder.seen == []  # no request reached the private host

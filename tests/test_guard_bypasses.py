@@ -11,15 +11,13 @@
 from __future__ import annotations
 
 import re
-import threading
 import time
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import ClassVar
 
 import httpx
 import pytest
 from engine_oracle import EngineOracle
+from loopback import Recorder, serving
 
 from hubgraph.errors import QuerySyntaxError, QueryTooComplex, ServiceNotAllowed
 from hubgraph.query.guard import check_query, scan
@@ -167,31 +165,10 @@ def test_scanning_is_linear_in_service_tokens() -> None:
 
 
 # end to end ---------------------------------------------------------------------------------
-class _Listener(BaseHTTPRequestHandler):
-    seen: ClassVar[list[str]] = []
-
-    def _answer(self) -> None:
-        _Listener.seen.append(self.path)
-        body = b'{"head":{"vars":[]},"results":{"bindings":[{}]}}'
-        self.send_response(200)
-        self.send_header("Content-Type", "application/sparql-results+json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    do_GET = do_POST = _answer
-
-    def log_message(self, format: str, *args: object) -> None:
-        """Quiet."""
-
-
 @pytest.fixture(scope="module")
 def listener() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Listener)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with serving() as url:
+        yield url
 
 
 @pytest.mark.slow
@@ -201,11 +178,11 @@ def test_no_smuggled_service_reaches_a_listener(
 ) -> None:
     text = SMUGGLERS[name].replace("http://127.0.0.1:9", listener)
     text = text.replace("\\u0068ttp://127.0.0.1:9", "\\u0068" + listener[1:])
-    _Listener.seen.clear()
+    Recorder.seen.clear()
     response = http.post("/sparql", data={"query": text})
     assert response.status_code == 403, response.text
     assert response.json()["error"] == "service-not-allowed"
-    assert _Listener.seen == []
+    assert Recorder.seen == []
     # … and the server still answers.
     assert http.get("/sparql", params={"query": "ASK {}"}).json()["boolean"] is True
 

@@ -15,15 +15,13 @@ from __future__ import annotations
 
 import os
 import random
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import ClassVar
 from urllib.parse import urlsplit
 
 import pytest
 from engine_oracle import EngineOracle
+from loopback import Recorder, serving
 
 from hubgraph.errors import HubgraphError
 from hubgraph.query.guard import QueryInfo, scan
@@ -34,36 +32,10 @@ SEED = int(os.environ.get("HUBGRAPH_FUZZ_SEED", "20251022"))
 FORMS = {"SELECT": "SELECT", "ASK": "ASK", "CONSTRUCT": "GRAPH", "DESCRIBE": "GRAPH"}
 
 
-class _Recorder(BaseHTTPRequestHandler):
-    seen: ClassVar[list[str]] = []
-    lock = threading.Lock()
-
-    def _answer(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        if length:
-            self.rfile.read(length)
-        with self.lock:
-            _Recorder.seen.append(urlsplit(self.path).path)
-        body = b'{"head":{"vars":[]},"results":{"bindings":[{}]}}'
-        self.send_response(200)
-        self.send_header("Content-Type", "application/sparql-results+json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    do_GET = do_POST = _answer
-
-    def log_message(self, format: str, *args: object) -> None:
-        """Quiet."""
-
-
 @pytest.fixture(scope="module")
 def listener() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with serving() as url:
+        yield url
 
 
 class Generator:
@@ -228,9 +200,9 @@ def test_the_guard_and_the_engine_agree(listener: str) -> None:
                 info: QueryInfo | None = scan(text, PREFIXES, base_iri=base, max_depth=100)
             except HubgraphError:
                 info = None
-            _Recorder.seen.clear()
+            Recorder.seen.clear()
             verdict = oracle.ask(text, base=base, prefixes=PREFIXES, run=True)
-            seen = set(_Recorder.seen)
+            seen = set(Recorder.seen)
             if verdict.verdict == "crash":
                 if info is not None:
                     disagreements.append(f"engine crashed, guard accepted: {text!r}")
