@@ -322,6 +322,8 @@ class WorkerPool:
         self._closed = False
         self.replaced = 0
         """Workers replaced since the start (died, timed out, over memory, abandoned)."""
+        self.stopped: dict[str, int] = {}
+        """… of those, how many for each reason (timeout, memory, cancelled, died, crashed)."""
         self.sealing = Sealing(False, "no worker started yet")
         workers = [self._new_worker() for _ in range(self.size)]
         try:
@@ -355,6 +357,7 @@ class WorkerPool:
             "idle": idle,
             "busy": busy,
             "replaced": self.replaced,
+            "stopped": dict(self.stopped),
             "sealed": self.sealing.sealed,
             "network": self.sealing.detail,
             "memoryMb": self.memory_bytes // 2**20 or None,
@@ -401,6 +404,7 @@ class WorkerPool:
             with contextlib.suppress(ValueError):
                 self._idle.remove(worker)
             self.replaced += 1
+            self.stopped[reason] = self.stopped.get(reason, 0) + 1
         with contextlib.suppress(OSError, ValueError):
             worker.process.kill()
         if close:

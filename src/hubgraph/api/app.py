@@ -11,13 +11,15 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hubgraph import __version__
 from hubgraph.api import canned, describe, docs, entities, health, sources, sparql, web
-from hubgraph.api.fastpath import FastPath, HubgraphApp
+from hubgraph.api.departures import note_departure
+from hubgraph.api.fastpath import CLIENT_GONE, FastPath, HubgraphApp
 from hubgraph.api.responses import error_body, error_response
 from hubgraph.config import Settings
 from hubgraph.errors import HubgraphError, MethodNotAllowed
@@ -128,6 +130,12 @@ def create_app(settings: Settings, service: QueryService | None = None) -> FastA
             exc.status_code,
             headers=getattr(exc, "headers", None),
         )
+
+    @app.exception_handler(ClientDisconnect)
+    async def on_client_gone(request: Request, exc: ClientDisconnect) -> Response:
+        # Not a server error, and not worth a traceback; the response goes nowhere.
+        note_departure(request.method, request.url.path)
+        return Response(status_code=CLIENT_GONE)
 
     @app.exception_handler(Exception)
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
+from hubgraph.api.departures import unless_client_leaves
 from hubgraph.api.links import public_base, public_url
 from hubgraph.api.responses import in_thread, service_of
 from hubgraph.errors import NotFound, ParameterError
@@ -140,8 +141,11 @@ async def run_canned(request: Request, name: str, suffix_format: str | None = No
     )
     if wants_spreadsheet(request, fmt):
         fmt = SPREADSHEET_CSV
-    page = await service.acanned(
-        name, params, limit=_int(request, "limit"), offset=_int(request, "offset") or 0
+    page = await unless_client_leaves(
+        request,
+        service.acanned(
+            name, params, limit=_int(request, "limit"), offset=_int(request, "offset") or 0
+        ),
     )
     return page_response(request, page, fmt)
 

@@ -12,17 +12,20 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from hubgraph.api import canned, sparql
+from hubgraph.api.departures import note_departure
 from hubgraph.api.responses import error_body, error_response
 from hubgraph.errors import HubgraphError
 
 log = logging.getLogger("hubgraph.http")
 Handler = Callable[[Request], Awaitable[Response]]
 SUFFIXES = {".csv": "csv", ".json": "records"}
+CLIENT_GONE = 499
+"""The status the request log shows for a client that left before its answer (nginx's)."""
 
 
 class FastPath:
@@ -50,6 +53,9 @@ class FastPath:
             response = await handler(Request(scope, receive))
         except HubgraphError as exc:
             response = error_response(exc, {"Allow": "GET, POST"} if exc.status == 405 else None)
+        except ClientDisconnect:
+            note_departure(scope["method"], scope["path"])
+            response = Response(status_code=CLIENT_GONE)  # for the request log: it goes nowhere
         except Exception:
             log.exception("unexpected error on %s", scope["path"])
             response = JSONResponse(

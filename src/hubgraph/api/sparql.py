@@ -8,6 +8,7 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from hubgraph.api.departures import unless_client_leaves
 from hubgraph.api.describe import service_description
 from hubgraph.api.responses import in_thread, read_body, service_of, streaming
 from hubgraph.errors import (
@@ -70,12 +71,16 @@ async def _answer(request: Request, pairs: list[tuple[str, str]], query: str | N
         )
     if not query.strip():
         raise BadRequest("the 'query' parameter is empty")
-    streamed = await service.asparql(
-        query,
-        accept=request.headers.get("accept"),
-        format_name=format_name,
-        default_graphs=_graph_iris(pairs, "default-graph-uri"),
-        named_graphs=_graph_iris(pairs, "named-graph-uri"),
+    # The body is read by now: a client that leaves while the query runs (Cancel, ^C) stops it.
+    streamed = await unless_client_leaves(
+        request,
+        service.asparql(
+            query,
+            accept=request.headers.get("accept"),
+            format_name=format_name,
+            default_graphs=_graph_iris(pairs, "default-graph-uri"),
+            named_graphs=_graph_iris(pairs, "named-graph-uri"),
+        ),
     )
     return streaming(streamed)
 

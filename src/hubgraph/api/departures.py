@@ -1,0 +1,61 @@
+"""Clients that leave before their answer: stop the work, say so in one line.
+
+uvicorn cancels nothing when a client disconnects: a handler still waiting for the first chunk
+of a query's result would wait for it (and hold a worker) until the query timeout, although
+nobody is left to read it — the explorer's Cancel and curl's ^C both just close the socket.
+(Once the response has begun, Starlette's streaming response notices the disconnect itself.)
+:func:`unless_client_leaves` therefore watches the request's ASGI receive channel for
+``http.disconnect`` while the work runs, and cancels the work when it comes; the executor
+answers that cancellation by stopping the query's worker (see ``WorkerPool._areceive``).
+
+A client that leaves — before its request body is complete, or before its answer — is not a
+server error: :func:`note_departure` logs one line for it, never a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable
+from typing import TypeVar
+
+from starlette.requests import ClientDisconnect, Request
+from starlette.types import Receive
+
+log = logging.getLogger("hubgraph.http")
+T = TypeVar("T")
+
+
+async def _disconnected(receive: Receive) -> None:
+    """Returns when the client has gone. Only for a request whose body has been read (or has
+    none): the body's messages that still come are not wanted by anyone."""
+    while (await receive())["type"] != "http.disconnect":
+        pass
+
+
+async def unless_client_leaves(request: Request, work: Awaitable[T]) -> T:
+    """The result of ``work``; if the client disconnects first, ``work`` is cancelled and
+    :class:`ClientDisconnect` raised. Call once the request's body has been read."""
+    task = asyncio.ensure_future(work)
+    watch = asyncio.ensure_future(_disconnected(request.receive))
+    try:
+        await asyncio.wait({task, watch}, return_when=asyncio.FIRST_COMPLETED)
+    except asyncio.CancelledError:  # our own caller was cancelled: take the work with us
+        task.cancel()
+        raise
+    finally:
+        if not watch.done():
+            watch.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watch
+    if task.done():
+        return task.result()
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await task  # its cleanup (stopping the worker) is done before we answer
+    raise ClientDisconnect()
+
+
+def note_departure(method: str, path: str) -> None:
+    log.info("%s %s: the client went away before the answer was sent", method, path)
