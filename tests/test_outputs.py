@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import os
 import shutil
 import subprocess
 import sys
@@ -186,3 +188,46 @@ def test_explorer_links_and_downloads_are_spreadsheet_safe() -> None:
         ["'@x", "'-1"],
         ["https://w3id.org/x", ""],
     ]
+
+
+CONTROLS = """#+ title: Controls
+#+ description: Values a terminal would obey, beside text CSV and JSON must keep exact.
+SELECT ?x ?n WHERE {
+  VALUES (?x ?n) {
+    ("a\\u001B[2J\\u001B]0;pwned\\u0007b" 1)
+    ("c\\u009B31md\\u0000e\\u007F" 2)
+    ("comma, \\"quote\\"\\nnewline\\ttab" 3)
+  }
+}
+"""
+CONTROL_BYTES = ("\x1b", "\x9b", "\x00", "\x07", "\x7f")
+
+
+def test_cli_run_csv_and_json_carry_no_terminal_controls(tmp_path: Path) -> None:
+    queries = tmp_path / "queries"
+    shutil.copytree(ROOT / "queries", queries)
+    (queries / "controls.rq").write_text(CONTROLS, encoding="utf-8")
+    expected = [
+        "a\x1b[2J\x1b]0;pwned\x07b",
+        "c\x9b31md\x00e\x7f",
+        'comma, "quote"\nnewline\ttab',
+    ]
+
+    def run(fmt: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", "hubgraph.cli", "--store", "memory", "run", "controls",
+             "--format", fmt],
+            capture_output=True, text=True, cwd=ROOT, timeout=120,
+            env={**os.environ, "HUBGRAPH_QUERIES_DIR": str(queries)},
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        assert not any(c in done.stdout for c in CONTROL_BYTES), repr(done.stdout)
+        return done.stdout
+
+    # CSV cannot escape: the controls go, as in the table; the rest stays exact and quoted.
+    rows = list(csv.reader(io.StringIO(run("csv"), newline="")))
+    assert rows == [["x", "n"], *([printable(v), str(i)] for i, v in enumerate(expected, 1))]
+    assert rows[1][0] == "ab" and rows[3][0] == 'comma, "quote"\nnewline\ttab'
+    # JSON can: every value comes back exactly as the graph has it.
+    records = json.loads(run("json"))
+    assert records == [{"x": v, "n": i} for i, v in enumerate(expected, 1)]

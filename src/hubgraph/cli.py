@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import json
 import logging
 import os
 import shutil
@@ -21,7 +20,7 @@ from hubgraph.errors import HubgraphError
 from hubgraph.formats import GRAPH_FORMATS
 from hubgraph.loader import read_and_check
 from hubgraph.runtime import load_data, open_service, open_store
-from hubgraph.safe_text import printable
+from hubgraph.safe_text import printable, printable_json
 from hubgraph.store import disk_problem
 from hubgraph.terms import csv_text, plain_value, records
 from hubgraph.vocabulary import compact
@@ -107,7 +106,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--param", "-p", action="append", default=[], metavar="K=V",
         help="a parameter; repeat for several, or for several values of a list parameter",
     )  # fmt: skip
-    p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    p.add_argument(
+        "--format", choices=["table", "csv", "json"], default="table",
+        help="json escapes terminal control characters (the values stay exact); table and csv "
+        "leave them out",
+    )  # fmt: skip
     p.add_argument("--limit", type=int)
     p.add_argument("--offset", type=int, default=0)
     add_table_options(p)
@@ -262,10 +265,11 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         page = service.canned(args.name, params, limit=args.limit, offset=args.offset)
     finally:
         service.close()
+    # Read in a terminal as often as redirected: neither format may carry terminal controls.
     if args.format == "json":
-        print(json.dumps(records(page.variables, page.rows), indent=2, ensure_ascii=False))
+        print(printable_json(records(page.variables, page.rows)))
     elif args.format == "csv":
-        sys.stdout.write(csv_text(page.variables, page.rows))
+        sys.stdout.write(csv_text(page.variables, page.rows, terminal=True))
     else:
         variables, table = choose_columns(
             page.variables, page.rows, args.columns, reading=not args.wide

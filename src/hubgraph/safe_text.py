@@ -1,10 +1,12 @@
 """Text from the data made harmless for whoever reads it: a terminal, or a spreadsheet.
 
-Both are for people reading; the exact formats (SPARQL CSV/TSV, JSON, RDF) never pass here.
+Both are for people reading; the exact formats of the HTTP API (SPARQL CSV/TSV, JSON, RDF)
+never pass here.
 """
 
 from __future__ import annotations
 
+import json
 import re
 
 import pyoxigraph as ox
@@ -30,9 +32,22 @@ _TERMINAL_CONTROL = re.compile(
 )
 
 
+_RAW_IN_JSON = re.compile(r"[\x7f-\x9f]")
+"""The controls of :data:`_TERMINAL_CONTROL` that JSON writes as they are (it escapes C0)."""
+
+
 def printable(text: str) -> str:
     """``text`` without what a terminal would obey rather than show."""
     return _TERMINAL_CONTROL.sub("", text)
+
+
+def printable_json(value: object, *, indent: int | None = 2) -> str:
+    """``value`` as JSON a terminal shows rather than obeys. Unlike a table, JSON can name
+    every character, so nothing is dropped: C0 controls (ESC included) are escaped as JSON
+    always escapes them, and DEL and the C1 controls (``\\u009b``, a one-byte CSI) too. Those
+    occur only inside strings, so the document means exactly what ``json.dumps`` would."""
+    text = json.dumps(value, indent=indent, ensure_ascii=False)
+    return _RAW_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def is_number(term: object) -> bool:

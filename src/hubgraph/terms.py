@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 
 import pyoxigraph as ox
 
-from hubgraph.safe_text import spreadsheet_cell
+from hubgraph.safe_text import printable, spreadsheet_cell
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 INTEGERS = {
@@ -53,14 +53,24 @@ def records(variables: Sequence[str], rows: Iterable[Row]) -> list[dict[str, Jso
     return [{v: plain_value(t) for v, t in zip(variables, row, strict=True)} for row in rows]
 
 
-def csv_text(variables: Sequence[str], rows: Iterable[Row], *, spreadsheet: bool = False) -> str:
+def csv_text(
+    variables: Sequence[str],
+    rows: Iterable[Row],
+    *,
+    spreadsheet: bool = False,
+    terminal: bool = False,
+) -> str:
     """Rows as CSV. ``spreadsheet`` neutralises text cells that a spreadsheet would run as a
-    formula (see :func:`hubgraph.safe_text.spreadsheet_cell`); otherwise the values are exact."""
+    formula (see :func:`hubgraph.safe_text.spreadsheet_cell`); ``terminal`` drops from each
+    cell what a terminal would obey (:func:`hubgraph.safe_text.printable`: CSV has no escapes,
+    so they go; tabs and newlines stay, quoted); otherwise the values are exact."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(variables)
     for row in rows:
         cells = ("" if t is None else str(plain_value(t)) for t in row)
+        if terminal:
+            cells = (printable(c) for c in cells)
         if spreadsheet:
             cells = (spreadsheet_cell(t, c) for t, c in zip(row, cells, strict=True))
         writer.writerow(cells)
