@@ -10,14 +10,22 @@ from __future__ import annotations
 import csv
 import io
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import httpx
+import pyoxigraph as ox
 import pytest
 import rdflib
+from conftest import ROOT, LiveServer
+
+from hubgraph.config import Settings
+from hubgraph.runtime import load_data
+from hubgraph.store import OxigraphStore
+from hubgraph.vocabulary import PREFIXES, SCHEMA
 
 CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
@@ -107,6 +115,54 @@ def page(browser: Browser, base_url: str, tmp_path: Path, console: Console) -> I
     page.screenshot(path=str(tmp_path / "last.png"), full_page=True)
     context.close()
     assert not console.unexpected(), "\n".join(console.unexpected())
+
+
+TEST_URLS = "https://sources.example/"
+"""Where, in the linked server's store, each source without a ``schema:url`` says it is."""
+
+
+def give_every_source_a_url(path: Path) -> None:
+    """The data's sources, each with the URL of its original article: the one it has, or one
+    under TEST_URLS (a coding sheet requires a URL; older data may have none)."""
+    store = OxigraphStore(path)
+    try:
+        missing = store.query(
+            "SELECT ?s ?g WHERE { GRAPH ?g { ?s a hg:SourceDocument } "
+            "FILTER NOT EXISTS { ?s schema:url ?u } }",
+            prefixes=PREFIXES,
+        )
+        datasets = []
+        for row in list(missing):
+            source, graph = row["s"], row["g"]
+            dataset = ox.Store()
+            triples = store.query(
+                "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }",
+                union=False, named_graphs=[graph.value], prefixes=PREFIXES,
+            )  # fmt: skip
+            dataset.extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples)
+            url = ox.NamedNode(TEST_URLS + source.value.rsplit("/", 1)[-1])
+            dataset.add(ox.Quad(source, ox.NamedNode(SCHEMA + "url"), url, graph))
+            datasets.append(dataset)
+        store.replace_graphs(datasets)
+    finally:
+        store.close()
+
+
+@pytest.fixture(scope="module")
+def linked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A server whose every source has the URL of its original article."""
+    folder = tmp_path_factory.mktemp("linked")
+    settings = Settings(
+        store=str(folder / "store"), data_dir=ROOT / "data", ontology_dir=ROOT / "ontology",
+        queries_dir=ROOT / "queries",
+    )  # fmt: skip
+    store = OxigraphStore(folder / "store")
+    load_data(store, settings)
+    store.close()
+    give_every_source_a_url(folder / "store")
+    live = LiveServer(folder / "store", {"HUBGRAPH_WORKERS": "1"})
+    yield live
+    live.stop()
 
 
 def sparql(base_url: str, query: str) -> list[dict[str, str]]:
@@ -359,10 +415,16 @@ def test_run_brings_results_into_view_and_times_them(  # type: ignore[no-untyped
     assert in_viewport(page, "#query-results tbody tr")
 
 
+def cancelled_workers(base_url: str) -> int:
+    stopped = httpx.get(base_url + "/health", timeout=30).json()["queries"]["stopped"]
+    return int(stopped.get("cancelled", 0))
+
+
 def test_cancel_and_no_stale_response(  # type: ignore[no-untyped-def]
-    server, page: Page, console: Console
+    server, page: Page, console: Console, base_url: str
 ) -> None:
     console.expected.append("status of 504")  # should it arrive, the test fails below anyway
+    before = cancelled_workers(base_url)
     page.goto("/")
     editor = page.locator("#query-editor")
     run, cancel = page.locator("#run-query"), page.locator("#cancel-query")
@@ -385,9 +447,15 @@ def test_cancel_and_no_stale_response(  # type: ignore[no-untyped-def]
     run.click()
     expect(cancel).to_be_visible()
     cancel.click()
+    cancelled_at = time.monotonic()
     expect(page.locator("#query-status")).to_contain_text("Cancelled after")
     expect(run).to_be_enabled()
     expect(cancel).to_be_hidden()
+    # And the server stopped both abandoned queries' workers as cancelled, not at the
+    # deadline: the replaced run's and the cancelled one's.
+    while cancelled_workers(base_url) < before + 2:
+        assert time.monotonic() - cancelled_at < 2.5, "the worker ran on to its deadline"
+        time.sleep(0.05)
     page.wait_for_timeout(4_000)
     assert page.get_by_role("alert").count() == 0
     assert page.locator("#query-status").inner_text().startswith("Cancelled after")
@@ -655,3 +723,77 @@ def test_search_box(server, page: Page, tmp_path: Path) -> None:  # type: ignore
     assert "canned=search" in page.url and "never" in page.url
     expect(box).to_have_value("never in Albania")
     page.screenshot(path=str(tmp_path / "search.png"))
+
+
+def graph_urls(base_url: str) -> dict[str, str]:
+    return {
+        r["s"]: r["url"] for r in sparql(base_url, "SELECT ?s ?url WHERE { ?s schema:url ?url }")
+    }
+
+
+def quote_speakers(base_url: str) -> dict[str, set[str]]:
+    rows = sparql(
+        base_url,
+        "SELECT ?text ?label WHERE { ?q a hg:Quote ; hg:text ?text ; hg:speaker/rdfs:label ?label }",
+    )
+    speakers: dict[str, set[str]] = {}
+    for r in rows:
+        speakers.setdefault(r["text"], set()).add(r["label"])
+    return speakers
+
+
+def test_evidence_links_the_original_article_and_names_the_speaker(  # type: ignore[no-untyped-def]
+    server, browser: Browser, linked: LiveServer, tmp_path: Path
+) -> None:
+    urls, speakers = graph_urls(linked.url), quote_speakers(linked.url)
+    assert urls and speakers
+    for name, size in {"desktop": (1366, 900), "phone": (390, 844)}.items():
+        context = browser.new_context(
+            base_url=linked.url, viewport={"width": size[0], "height": size[1]}
+        )
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        # The entity page: each quote with its speaker, each source by its title, linked to
+        # the article the graph names.
+        page.goto("/entity/country/kosovo")
+        facts = page.locator("table.facts")
+        expect(facts.locator("blockquote").first).to_be_visible()
+        for quote in facts.locator("blockquote").all():
+            text = quote.evaluate("q => q.firstChild.textContent").strip("“”")
+            assert quote.locator("footer").inner_text().removeprefix("— ") in speakers[text]
+        links = facts.locator("td.source a.source-link")
+        assert links.count() > 0
+        assert {a.get_attribute("href") for a in links.all()} <= set(urls.values())
+        expect(links.first).to_have_text(re.compile(r"\w"))  # a title, not an IRI
+        assert not links.first.inner_text().startswith(("http", "hgsrc:"))
+        page.screenshot(path=str(tmp_path / f"{name}-entity.png"), full_page=True)
+        # The gallery: quotes are their text (not their IRI), by their speaker, and the
+        # source links to the article.
+        page.goto("/#gallery")
+        card = page.locator('[data-query="quotes"]')
+        card.get_by_role("button", name="Run ▸").click()
+        expect(card.locator("tbody tr").first).to_be_visible()
+        for cell in card.locator("td.evidence").all():
+            said = cell.locator("blockquote").inner_text().strip("“”")
+            assert said in speakers, said
+            assert cell.locator(".who a").first.inner_text() in speakers[said]
+            source = cell.locator(".who a.source-link")
+            assert source.get_attribute("href") in urls.values()
+            assert source.get_attribute("target") == "_blank"
+        card.screenshot(path=str(tmp_path / f"{name}-quotes.png"))
+        card = page.locator('[data-query="stances"]')
+        card.get_by_role("button", name="Run ▸").click()
+        expect(card.locator("tbody tr").first).to_be_visible()
+        sources = card.locator("td.evidence .who a.source-link")
+        assert sources.count() == card.locator("tbody tr").count()
+        assert {a.get_attribute("href") for a in sources.all()} <= set(urls.values())
+        # Sentences are the source's words: said so, not put in the voice's mouth.
+        montenegro = card.locator("tbody tr").filter(has_text="Montenegro")
+        expect(montenegro.locator(".who")).to_contain_text("source sentences · voiced by")
+        # The map's stance detail as well.
+        page.goto("/#map")
+        page.locator('#stance-map g.hg-country[data-label="Kosovo"]').click()
+        link = page.locator("#stance-detail .source a.source-link")
+        assert link.get_attribute("href") in urls.values()
+        page.screenshot(path=str(tmp_path / f"{name}-map.png"), full_page=True)
+        context.close()

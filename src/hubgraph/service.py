@@ -26,6 +26,20 @@ from hubgraph.terms import plain_value, records
 from hubgraph.vocabulary import ID, PREFIXES, WIKIDATA_ENTITY, compact
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
+SOURCE_DETAILS = """SELECT ?source ?title ?url ?publisher ?publisherLabel ?issued WHERE {
+  OPTIONAL { ?source dcterms:title ?title }
+  OPTIONAL { ?source schema:url ?url }
+  OPTIONAL { ?source dcterms:publisher ?publisher
+             OPTIONAL { ?publisher rdfs:label ?publisherLabel
+                        FILTER(LANGMATCHES(LANG(?publisherLabel), 'en')
+                               || LANG(?publisherLabel) = '') } }
+  OPTIONAL { ?source dcterms:issued ?issued }
+} ORDER BY ?source ?title ?url"""
+QUOTE_SPEAKERS = """SELECT ?source ?text ?speaker ?speakerLabel WHERE {
+  ?quote a hg:Quote ; hg:inSource ?source ; hg:text ?text ; hg:speaker ?speaker .
+  OPTIONAL { ?speaker rdfs:label ?speakerLabel
+             FILTER(LANGMATCHES(LANG(?speakerLabel), 'en') || LANG(?speakerLabel) = '') }
+} ORDER BY ?source ?text ?speaker"""
 INLINE_CHECK_CHARS = 4096
 """Queries up to this long are checked on the event loop; longer ones in a thread, so that
 scanning 100 KB never holds up the requests around it."""
@@ -319,7 +333,40 @@ class QueryService:
         if "actor" in self.registry.queries:
             page = self.canned("actor", {"actor": [node.value]}, limit=self.settings.max_page_size)
             out["facts"] = records(page.variables, page.rows)
+            cited = {str(f["source"]) for f in out["facts"] if f.get("source")}  # type: ignore[attr-defined]
+            out["sources"] = self.describe_sources(sorted(cited))
         return out
+
+    def describe_sources(self, iris: Sequence[str]) -> dict[str, dict[str, object]]:
+        """What a reader needs to weigh each source: its title, the original article
+        (``schema:url``, where the graph has it), publisher, date, and who said each of its
+        quotes (``quotes``: text → speaker and speakerLabel)."""
+        nodes = [ox.NamedNode(iri) for iri in iris[: self.settings.max_page_size]]
+        if not nodes:
+            return {}
+        details = self._select_values(SOURCE_DETAILS, {"source": nodes})
+        out: dict[str, dict[str, object]] = {}
+        for source, title, url, publisher, publisher_label, issued in details:
+            entry = out.setdefault(str(plain_value(source)), {"quotes": {}})
+            for key, term in (("title", title), ("url", url), ("publisher", publisher),
+                              ("publisherLabel", publisher_label), ("issued", issued)):  # fmt: skip
+                if term is not None and key not in entry:
+                    entry[key] = plain_value(term)
+        for source, text, speaker, speaker_label in self._select_values(
+            QUOTE_SPEAKERS, {"source": nodes}
+        ):
+            quotes = out.setdefault(str(plain_value(source)), {"quotes": {}})["quotes"]
+            quotes.setdefault(  # type: ignore[attr-defined]
+                plain_value(text),
+                {"speaker": plain_value(speaker), "speakerLabel": plain_value(speaker_label)},
+            )
+        return out
+
+    def _select_values(
+        self, text: str, values: Mapping[str, Sequence[ox.NamedNode | ox.Literal]]
+    ) -> list[tuple[ox.NamedNode | ox.Literal | None, ...]]:
+        job = Job(query=bind_values(text, values), prefixes=PREFIXES, base_iri=self.base_iri)
+        return self.executor.rows(job, self.settings.query_timeout).rows  # type: ignore[return-value]
 
     def close(self) -> None:
         self.executor.close()

@@ -7,8 +7,9 @@ Library code, no HTTP: :func:`stance_map` reads the graph through a query servic
 display and the web page embeds (clicking a country there shows its quotes and who voiced them).
 Every country is a ``<g class="hg-country">`` whose ``data-*`` attributes carry the stance:
 ``data-label``, ``data-position`` (short name), ``data-position-label``, ``data-voiced-by``,
-``data-quotes`` and ``data-statements`` (JSON lists), ``data-conditions`` (JSON), and a
-``<title>`` with the same in words.
+``data-quotes`` and ``data-statements`` (JSON lists), ``data-conditions`` (JSON),
+``data-source`` with ``data-source-title`` and ``data-source-url`` (the original article,
+where the graph has its ``schema:url``), and a ``<title>`` with the same in words.
 """
 
 from __future__ import annotations
@@ -63,7 +64,8 @@ WHERE {
 ORDER BY ?countryLabel ?stance
 """
 EVIDENCE_QUERY = """
-SELECT ?stance ?kind ?text ?speakerLabel ?line ?sourceLabel ?publisherLabel
+SELECT ?stance ?kind ?text ?speakerLabel ?line ?sourceLabel ?sourceTitle ?sourceUrl
+       ?publisherLabel
 WHERE {
   ?stance a hg:Stance ; hg:towards ?policy ; hg:derivedFrom ?evidence .
   ?evidence hg:text ?text .
@@ -74,6 +76,8 @@ WHERE {
   OPTIONAL { ?evidence hg:lineNumber ?line }
   OPTIONAL { ?evidence hg:inSource ?source
              OPTIONAL { ?source rdfs:label ?sourceLabel }
+             OPTIONAL { ?source dcterms:title ?sourceTitle }
+             OPTIONAL { ?source schema:url ?sourceUrl }
              OPTIONAL { ?source dcterms:publisher/rdfs:label ?publisherLabel } }
 }
 ORDER BY ?stance ?line ?text
@@ -149,6 +153,9 @@ class CountryStance:
     statements: list[Evidence] = field(default_factory=list)
     conditions: list[Condition] = field(default_factory=list)
     source: str | None = None
+    source_title: str | None = None
+    source_url: str | None = None
+    """The original article (``schema:url``), where the graph has it."""
 
     @property
     def id(self) -> str:
@@ -240,6 +247,9 @@ def stance_map(service: QueryService, policy: str = RETURN_HUBS) -> StanceMap:
             target.append(item)
         if row["sourceLabel"] and not evidence_node.source:
             evidence_node.source = row["sourceLabel"]
+        if row["sourceUrl"] and not evidence_node.source_url:
+            evidence_node.source_url = row["sourceUrl"]
+            evidence_node.source_title = row["sourceTitle"] or row["sourceLabel"]
     for row in _select(service, CONDITIONS_QUERY, policy):
         condition_node = by_stance.get(row["stance"] or "")
         if condition_node is None:
@@ -359,6 +369,8 @@ def _country(node: CountryStance, x: float, y: float, colour: str, above: bool =
         "reported-by": node.reported_by_label or "",
         "date": node.date or "",
         "source": node.source or "",
+        "source-title": node.source_title or "",
+        "source-url": node.source_url or "",
     }
     attrs = " ".join(f'data-{k}="{_attr(v)}"' for k, v in data.items())
     # The position and who voiced it go on the side away from the centre, clear of the edge.

@@ -10,6 +10,8 @@ SOURCE = BASE + "source/"
 ONTOLOGY_GRAPH = BASE + "graph/ontology"
 SHAPES_GRAPH = BASE + "graph/shapes"
 WIKIDATA_ENTITY = "http://www.wikidata.org/entity/"
+SCHEMA = "https://schema.org/"
+"""schema.org as the data and the ontology write it (https, as schema.org itself does)."""
 
 PREFIXES: dict[str, str] = {
     "hg": HG,
@@ -24,7 +26,7 @@ PREFIXES: dict[str, str] = {
     "skos": "http://www.w3.org/2004/02/skos/core#",
     "dcterms": "http://purl.org/dc/terms/",
     "prov": "http://www.w3.org/ns/prov#",
-    "schema": "http://schema.org/",
+    "schema": SCHEMA,
     "foaf": "http://xmlns.com/foaf/0.1/",
     "org": "http://www.w3.org/ns/org#",
 }

@@ -143,17 +143,31 @@ def _value_html(value: object, label: object = None, lang: object = None) -> str
     return escape(text) + suffix
 
 
-def _evidence_html(fact: dict[str, object]) -> str:
-    parts = []
-    quotes = [q for q in str(fact.get("quote") or "").split(" | ") if q]
-    # The speaker, where the query names one (by whatever column the data model gives it).
-    speaker = next(
+Sources = dict[str, dict[str, object]]
+"""What :meth:`QueryService.describe_sources` says of each source a page cites."""
+
+
+def _speaker_html(fact: dict[str, object], quote: str, sources: Sources) -> str:
+    """Who said ``quote``: the graph's speaker of that quote in the fact's source, else the
+    speaker column the query gives, if any."""
+    said = sources.get(str(fact.get("source")), {}).get("quotes", {})
+    found = said.get(quote) if isinstance(said, dict) else None
+    if isinstance(found, dict) and found.get("speakerLabel"):
+        return _value_html(found.get("speaker"), found["speakerLabel"])
+    label = next(
         (fact[k] for k in ("speakerLabel", "quoteSpeakerLabel", "voicedByLabel") if fact.get(k)),
         None,
     )
+    return escape(str(label)) if label else ""
+
+
+def _evidence_html(fact: dict[str, object], sources: Sources) -> str:
+    parts = []
+    quotes = [q for q in str(fact.get("quote") or "").split(" | ") if q]
     for q in quotes:
-        said = f"<footer>— {escape(str(speaker))}</footer>" if speaker else ""
-        parts.append(f"<blockquote>{escape(q)}{said}</blockquote>")
+        speaker = _speaker_html(fact, q, sources)
+        said = f"<footer>— {speaker}</footer>" if speaker else ""
+        parts.append(f"<blockquote>“{escape(q)}”{said}</blockquote>")
     statements = [s for s in str(fact.get("statement") or "").split(" | ") if s]
     if statements:
         items = "".join(f"<li>{escape(s)}</li>" for s in statements)
@@ -168,17 +182,35 @@ def _evidence_html(fact: dict[str, object]) -> str:
     return "".join(parts)
 
 
-def _source_html(fact: dict[str, object]) -> str:
-    """The source by its title (linked to the article where the query gives its URL), else by
-    its IRI."""
-    title = fact.get("sourceTitle")
-    url = next((fact[k] for k in ("sourceUrl", "url") if fact.get(k)), None)
+def _source_html(fact: dict[str, object], sources: Sources) -> str:
+    """The source by its title, linked to the original article where the graph has its URL
+    (the source's own record one link further), with its publisher and date."""
+    iri = fact.get("source")
+    if not iri:
+        return ""
+    known = sources.get(str(iri), {})
+    title = fact.get("sourceTitle") or known.get("title")
+    url = next((fact[k] for k in ("sourceUrl", "url") if fact.get(k)), None) or known.get("url")
+    record = entity_href(str(iri))
     if title and url:
-        return f'<a class="source-link" href="{escape(str(url))}">{escape(str(title))}</a>'
-    return _value_html(fact.get("source"), title)
+        shown = (
+            f'<a class="source-link external" href="{escape(str(url))}" rel="noopener">'
+            f"{escape(str(title))}</a>"
+        )
+        if record:
+            shown += f' <a class="record small" href="{escape(record)}">record</a>'
+    else:
+        shown = _value_html(iri, title)
+    issued = fact.get("sourceDate") or known.get("issued")
+    details = [escape(str(known["publisherLabel"]))] if known.get("publisherLabel") else []
+    if issued:
+        details.append(f"published {escape(str(issued))}")
+    if details:
+        shown += f'<div class="detail">{" · ".join(details)}</div>'
+    return shown
 
 
-def _facts_html(facts: list[dict[str, object]]) -> str:
+def _facts_html(facts: list[dict[str, object]], sources: Sources) -> str:
     rows = []
     for fact in facts:
         if fact.get("relation") in HIDDEN_FACTS:
@@ -192,14 +224,8 @@ def _facts_html(facts: list[dict[str, object]]) -> str:
                 if fact.get("detail")
                 else ""
             )
-            + f"</td><td>{_evidence_html(fact)}</td>"
-            f'<td class="source">{_source_html(fact)}'
-            + (
-                f'<div class="detail">{escape(str(fact["sourceDate"]))}</div>'
-                if fact.get("sourceDate")
-                else ""
-            )
-            + "</td></tr>"
+            + f"</td><td>{_evidence_html(fact, sources)}</td>"
+            f'<td class="source">{_source_html(fact, sources)}</td></tr>'
         )
     if not rows:
         return ""
@@ -254,7 +280,7 @@ def entity_page(entity: dict[str, object]) -> str:
         f'<p class="actions">{wikidata}'
         f'<a class="button" href="{escape(api_path)}?format=records">JSON</a>'
         f'<a class="button" href="{escape(api_path)}?format=turtle">Turtle</a></p></header>'
-        + _facts_html(entity.get("facts") or [])  # type: ignore[arg-type]
+        + _facts_html(entity.get("facts") or [], entity.get("sources") or {})  # type: ignore[arg-type]
         + _properties_html("Properties", entity.get("properties") or {})  # type: ignore[arg-type]
         + _properties_html("Referred to by", entity.get("referencedBy") or {})  # type: ignore[arg-type]
     )

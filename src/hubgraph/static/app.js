@@ -115,25 +115,29 @@
   }
 
   // Where the evidence of a row is, found by column names so that it survives changes to the
-  // queries: the quote(s), who said it, the source (title, link), its date.
-  function evidenceColumns(columns) {
-    const find = (re) => columns.findIndex((c) => re.test(c));
+  // queries: the quote(s), who said it, the source (title, link), its dates. A quote column
+  // holds text: a column of quote IRIs beside a ``text`` column means the text is the quote.
+  function evidenceColumns(columns, rows) {
+    const literal = (i) => rows.every((r) => r[i] === null || r[i] === undefined || !isIri(plain(r[i])));
+    const find = (re, textOnly) => columns.findIndex((c, i) => re.test(c) && (!textOnly || literal(i)));
     const ev = {
-      quote: find(/^quotes?(Text)?$|quote$/i),
-      statement: find(/^statements?(Text)?$/i),
-      speaker: find(/^(voicedBy|speaker|quotedBy|said[bB]y)Label$/),
-      speakerIri: find(/^(voicedBy|speaker|quotedBy|said[bB]y)$/),
+      quote: find(/^quotes?(Text)?$|quote$/i, true),
+      statement: find(/^statements?(Text)?$/i, true),
+      speaker: find(/^(voicedBy|voice|speaker|bySpeaker|quotedBy|said[bB]y)Label$/),
+      speakerIri: find(/^(voicedBy|voice|speaker|bySpeaker|quotedBy|said[bB]y)$/),
       title: find(/^source(Title|Label)$/),
       source: find(/^source$/),
       url: find(/^(source)?(Url|URL|url)$/),
-      date: find(/^(source)?(Date|Issued|Published)$|^(date|issued)$/i),
+      published: find(/^source(Date|Issued|Published)$|^(issued|published)$/i),
+      dated: find(/^date$/),
       publisher: find(/^publisherLabel$/),
     };
+    if (ev.quote < 0 && columns.includes("quote")) ev.quote = find(/^text$/, true);
     if (ev.quote < 0 && ev.statement < 0) return null;
     return ev;
   }
 
-  function evidenceCell(ev, columns, row) {
+  function evidenceCell(ev, columns, row, sources) {
     const at = (i) => (i >= 0 ? plain(row[i]) : "");
     const td = el("td", { class: "evidence" });
     const quotes = at(ev.quote).split(" | ").filter(Boolean);
@@ -146,26 +150,62 @@
         shown.slice(3).map((q) => el("blockquote", { class: "quote" }, quotes.length ? `“${q}”` : q))));
     }
     const who = [];
-    if (at(ev.speaker)) {
-      who.push(at(ev.speakerIri) ? labelNode(at(ev.speakerIri), at(ev.speaker)) : at(ev.speaker));
-    } else if (!quotes.length && sentences.length) who.push("source sentence");
-    const title = at(ev.title) || (at(ev.source) ? compact(at(ev.source)) : "");
+    const speaker = at(ev.speaker) ? (at(ev.speakerIri) ? labelNode(at(ev.speakerIri), at(ev.speaker)) : at(ev.speaker)) : null;
+    if (quotes.length) {
+      if (speaker) who.push(speaker);
+    } else if (sentences.length) {
+      // The source's own words, not the speaker's: say so, and who voiced the stance.
+      who.push(sentences.length === 1 ? "source sentence" : "source sentences");
+      if (speaker) who.push(el("span", null, "voiced by ", speaker));
+    }
+    const known = (sources && at(ev.source) && sources.get(at(ev.source))) || {};
+    const title = at(ev.title) || known.title || (at(ev.source) ? compact(at(ev.source)) : "");
     if (title) {
-      const href = at(ev.url) || (at(ev.source) ? entityHref(at(ev.source)) : null);
-      who.push(href ? el("a", { href, class: "source-link", rel: "noopener" }, title) : title);
+      // The original article where the graph has its URL; else the source's page here.
+      const url = at(ev.url) || known.url;
+      const record = at(ev.source) ? entityHref(at(ev.source)) : null;
+      if (url) {
+        who.push(el("a", { href: url, class: "source-link external", rel: "noopener", target: "_blank" }, title));
+      } else {
+        who.push(record ? el("a", { href: record, class: "source-link", rel: "noopener" }, title) : title);
+      }
     }
     if (at(ev.publisher)) who.push(at(ev.publisher));
-    if (at(ev.date)) {
-      const name = ev.date >= 0 ? columns[ev.date] : "";
-      const what = /source|issued|published/i.test(name) ? "published" : name;
-      who.push(el("span", { class: "date" }, `${what} ${at(ev.date)}`));
-    }
+    if (at(ev.dated) && at(ev.dated) !== at(ev.published)) who.push(el("span", { class: "date" }, `dated ${at(ev.dated)}`));
+    if (at(ev.published)) who.push(el("span", { class: "date" }, `published ${at(ev.published)}`));
     if (who.length) {
       const footer = el("p", { class: "who" }, "— ");
       who.forEach((part, i) => { if (i) footer.append(" · "); footer.append(part); });
       td.append(footer);
     }
     return td;
+  }
+
+  // Title and original URL (schema:url) of sources, asked of the endpoint once per source, so
+  // that any query naming a ``source`` gets its links, whatever columns it returns.
+  const sourceCache = new Map();
+  const SAFE_IRI = /^https?:\/\/[^\s<>"{}|^`\\]+$/;
+  async function sourceDetails(iris) {
+    const wanted = [...new Set(iris)].filter((iri) => SAFE_IRI.test(iri) && !sourceCache.has(iri));
+    if (wanted.length) {
+      const query = "SELECT ?s ?title ?url WHERE { VALUES ?s { " + wanted.map((iri) => `<${iri}>`).join(" ") +
+        " } OPTIONAL { ?s dcterms:title ?title } OPTIONAL { ?s schema:url ?url } }";
+      try {
+        const response = await fetch("/sparql", {
+          method: "POST",
+          headers: { "Content-Type": "application/x-www-form-urlencoded", Accept: "application/sparql-results+json" },
+          body: new URLSearchParams({ query }),
+        });
+        if (response.ok) {
+          for (const b of (await response.json()).results.bindings) {
+            const known = sourceCache.get(b.s.value) || {};
+            sourceCache.set(b.s.value, { title: known.title || (b.title && b.title.value), url: known.url || (b.url && b.url.value) });
+          }
+        }
+      } catch (_) { /* the table shows without the links */ }
+      for (const iri of wanted) if (!sourceCache.has(iri)) sourceCache.set(iri, {});
+    }
+    return sourceCache;
   }
 
   // A results table. ``rows`` are arrays of values in column order. With ``mergeLabels``, a
@@ -178,7 +218,7 @@
     let shown = columns.map((_, i) => i);
     let hidden = [];
     const linkOf = {};
-    const ev = opts.evidence ? evidenceColumns(columns) : null;
+    const ev = opts.evidence ? evidenceColumns(columns, rows) : null;
     if (opts.mergeLabels) {
       columns.forEach((name, i) => {
         const j = columns.indexOf(`${name}Label`);
@@ -190,7 +230,7 @@
       shown = shown.filter((i) => !folded.has(i));
     }
     if (ev) {
-      const used = new Set(["quote", "statement", "speaker", "speakerIri", "title", "source", "url", "date"]
+      const used = new Set(["quote", "statement", "speaker", "speakerIri", "title", "source", "url", "published", "dated", "publisher"]
         .map((k) => ev[k]).filter((i) => i >= 0));
       shown = shown.filter((i) => !used.has(i));
     }
@@ -229,7 +269,7 @@
     function sortOn(i, th) {
       direction = sortBy === i ? -direction : 1;
       sortBy = i;
-      const key = i === EVIDENCE ? (ev.date >= 0 ? ev.date : ev.quote >= 0 ? ev.quote : ev.statement) : i;
+      const key = i === EVIDENCE ? [ev.dated, ev.published, ev.quote, ev.statement].find((k) => k >= 0) : i;
       sorted = rows.slice().sort((a, b) => direction * compareValues(a[key], b[key]));
       for (const h of heads) h.setAttribute("aria-sort", "none");
       th.setAttribute("aria-sort", direction > 0 ? "ascending" : "descending");
@@ -238,7 +278,7 @@
     }
 
     function renderCell(r, i) {
-      if (i === EVIDENCE) return evidenceCell(ev, columns, r);
+      if (i === EVIDENCE) return evidenceCell(ev, columns, r, opts.sources);
       if (!(i in linkOf) || !r[linkOf[i]]) return cell(r[i]);
       const iri = plain(r[linkOf[i]]);
       const label = plain(r[i]) || compact(iri);
@@ -676,7 +716,7 @@
       const rows = last.rows.map((r) => last.columns.map((c) => r[c]));
       const raw = showIris.checked;
       out.replaceChildren(rows.length
-        ? table(last.columns, rows, { hideEmpty: true, mergeLabels: !raw, evidence: !raw, hideIris: !raw })
+        ? table(last.columns, rows, { hideEmpty: true, mergeLabels: !raw, evidence: !raw, hideIris: !raw, sources: sourceCache })
         : el("p", { class: "muted" }, "No rows."));
     };
     showIris.addEventListener("change", render);
@@ -723,6 +763,8 @@
           return;
         }
         const body = await response.json();
+        if (running !== mine) return;
+        if (body.columns.includes("source")) await sourceDetails(body.rows.map((r) => r.source).filter(Boolean));
         if (running !== mine) return;
         last = body;
         render();
@@ -825,7 +867,9 @@
             el("footer", null, s.line ? `source sentence, line ${s.line}` : "source sentence")))),
       conditions.length ? el("div", { class: "conditions" }, el("h3", null, "Conditions"),
         conditions.map((c) => el("p", null, el("span", { class: `kind kind-${c.kind}` }, c.label), " ", c.text))) : null,
-      d.source ? el("p", { class: "muted small source" }, `Source: ${d.source}${d.date ? ` · ${d.date}` : ""}`) : null,
+      d.source ? el("p", { class: "muted small source" }, "Source: ",
+        d.sourceUrl ? el("a", { href: d.sourceUrl, class: "source-link external", rel: "noopener", target: "_blank" }, d.sourceTitle || d.source) : d.source,
+        d.date ? ` · ${d.date}` : "") : null,
       el("p", { class: "small" }, el("a", { href: `/entity/${d.id}` }, `Everything about ${d.label} →`)),
     ];
     panel.replaceChildren(...parts.filter((part) => part));
