@@ -15,7 +15,6 @@ server error: :func:`note_departure` logs one line for it, never a traceback.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable
 from typing import TypeVar
@@ -37,24 +36,27 @@ async def _disconnected(receive: Receive) -> None:
 async def unless_client_leaves(request: Request, work: Awaitable[T]) -> T:
     """The result of ``work``; if the client disconnects first, ``work`` is cancelled and
     :class:`ClientDisconnect` raised. Call once the request's body has been read."""
-    task = asyncio.ensure_future(work)
-    watch = asyncio.ensure_future(_disconnected(request.receive))
+    task = asyncio.current_task()
+    assert task is not None
+    left = False
+
+    async def watch() -> None:
+        nonlocal left
+        await _disconnected(request.receive)
+        left = True
+        task.cancel()  # lands in ``await work``: the executor stops the query's worker
+
+    # One small task beside the request's own, so the hot path pays little for it.
+    watcher = asyncio.ensure_future(watch())
     try:
-        await asyncio.wait({task, watch}, return_when=asyncio.FIRST_COMPLETED)
-    except asyncio.CancelledError:  # our own caller was cancelled: take the work with us
-        task.cancel()
-        raise
+        return await work
+    except asyncio.CancelledError:
+        if not left:  # cancelled from outside: not ours to swallow
+            raise
+        task.uncancel()
+        raise ClientDisconnect() from None
     finally:
-        if not watch.done():
-            watch.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await watch
-    if task.done():
-        return task.result()
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError, Exception):
-        await task  # its cleanup (stopping the worker) is done before we answer
-    raise ClientDisconnect()
+        watcher.cancel()
 
 
 def note_departure(method: str, path: str) -> None:
