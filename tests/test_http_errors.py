@@ -356,6 +356,15 @@ def test_entity_by_id(http: httpx.Client) -> None:
     assert {"value": WD + "Q1246"} in body["properties"]["owl:sameAs"]
     assert body["referencedBy"]
     assert body["facts"]
+    # Each source the facts cite is described, with the speaker of every quote they show.
+    cited = {f["source"] for f in body["facts"] if f["source"]}
+    assert cited and set(body["sources"]) == cited
+    for fact in body["facts"]:
+        if fact["source"]:
+            source = body["sources"][fact["source"]]
+            assert source["title"] and source["issued"], source
+            for quote in filter(None, (fact["quote"] or "").split(" | ")):
+                assert source["quotes"][quote]["speakerLabel"], quote
     assert http.get("/entities/Q1246").json() == body
     assert http.get(f"/entities/{KOSOVO}").json() == body
 
