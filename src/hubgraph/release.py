@@ -202,7 +202,7 @@ def read_graphs(store: GraphStore) -> dict[str, list[ox.Quad]]:
     Virtuoso's own, are not ours to publish), through the store's narrow interface."""
     out: dict[str, list[ox.Quad]] = {}
     for graph in store.graphs():
-        if not graph.startswith(BASE):
+        if not graph.startswith(BASE) or graph.startswith(RELEASE):
             continue
         buffer = io.BytesIO()
         store.dump(buffer, "N_TRIPLES", graph)
