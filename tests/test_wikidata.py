@@ -26,7 +26,7 @@ from conftest import ROOT, LiveServer, OxigraphServer
 from loopback import serving
 
 from hubgraph.config import Settings
-from hubgraph.errors import ServiceNotAllowed
+from hubgraph.errors import ServiceFailed, ServiceNotAllowed, ServiceTimeout
 from hubgraph.runtime import open_service
 
 pytestmark = pytest.mark.slow
@@ -71,6 +71,8 @@ class Broken(BaseHTTPRequestHandler):
             else (500, b"java.lang.IllegalStateException: out of memory\n\tat com.bigdata.Foo")
         )
         self.send_response(status)
+        if status == 429:
+            self.send_header("Retry-After", "60")
         self.send_header("Content-Type", "text/plain")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -198,7 +200,7 @@ def test_a_silent_service_is_answered_504_and_the_worker_lives_on(
 @pytest.mark.parametrize(
     ("which", "words"),
     [(1, "answered 500 Internal Server Error: java.lang.IllegalStateException"),
-     (2, "is rate-limiting this server (429 Too Many Requests)")],
+     (2, "is rate-limiting this server (429 Too Many Requests); retry in 60 s")],
 )  # fmt: skip
 def test_a_failing_service_is_answered_502_in_words(
     live: LiveServer, others: tuple[str, str, str], which: int, words: str
@@ -233,3 +235,25 @@ def test_the_cli_takes_the_same_path(standin: OxigraphServer, tmp_path: Path) ->
     )  # fmt: skip
     assert refused.returncode == 1
     assert refused.stderr.startswith("Error: ") and "allow-list" in refused.stderr
+
+
+def test_the_canned_query_says_why_its_service_failed(others: tuple[str, str, str]) -> None:
+    """The inline path (the CLI's): the same forwarder, the same 502 and 504 in words."""
+    slow, broken, _ = others
+    for endpoint, error, words in (
+        (broken, ServiceFailed, "answered 500"),
+        (slow, ServiceTimeout, f"within {SERVICE_TIMEOUT:g} s"),
+    ):
+        settings = Settings(
+            store="memory", data_dir=ROOT / "data", ontology_dir=ROOT / "ontology",
+            queries_dir=ROOT / "queries", service_allowlist=(endpoint,),
+            wikidata_endpoint=endpoint, service_timeout=SERVICE_TIMEOUT,
+        )  # fmt: skip
+        service = open_service(settings)
+        try:
+            with pytest.raises(error) as caught:
+                service.canned(QUERY, {})
+            assert f"SERVICE <{endpoint}>" in caught.value.message
+            assert words in caught.value.message
+        finally:
+            service.close()

@@ -58,7 +58,9 @@ def service_error(engine_message: str) -> HubgraphError | None:
     return ServiceTimeout(payload) if match["status"] == "504" else ServiceFailed(payload)
 
 
-def upstream_failure(endpoint: str, status: int, reason: str, content: bytes) -> tuple[int, str]:
+def upstream_failure(
+    endpoint: str, status: int, reason: str, content: bytes, retry_after: str = ""
+) -> tuple[int, str]:
     """Status and words for an endpoint's non-2xx answer: the engine would otherwise show its
     raw body (an HTML page, a Java stack trace) as the whole explanation."""
     text = " ".join(content[:SHOWN_BYTES].decode("utf-8", "replace").split())
@@ -68,9 +70,10 @@ def upstream_failure(endpoint: str, status: int, reason: str, content: bytes) ->
             f"{status} {reason}); ask for less, or retry later: {text}"
         )
     if status == 429:
+        wait = f"retry in {retry_after} s" if retry_after.isdigit() else "retry later"
         return 502, (
             f"SERVICE <{endpoint}> is rate-limiting this server (429 Too Many Requests); "
-            f"retry later: {text}"
+            f"{wait}: {text}"
         )
     return 502, f"SERVICE <{endpoint}> answered {status} {reason}: {text}"
 
@@ -143,7 +146,7 @@ class _Handler(BaseHTTPRequestHandler):
         url = endpoint + (("&" if "?" in endpoint else "?") + query if query else "")
         forwarder.calls.append((self.command, endpoint))
         try:
-            status, content_type, content = forwarder.fetch(self.command, url, headers, body)
+            status, response_headers, content = forwarder.fetch(self.command, url, headers, body)
         except httpx.TimeoutException:
             log.warning("SERVICE %s: no answer within %g s", endpoint, forwarder.timeout)
             self._refuse(
@@ -160,12 +163,15 @@ class _Handler(BaseHTTPRequestHandler):
             self._refuse(502, f"SERVICE <{endpoint}>: {exc}")
             return
         if not 200 <= status < 300:
-            code, message = upstream_failure(endpoint, status, _reason(status), content)
+            retry_after = response_headers.get("retry-after", "")
+            code, message = upstream_failure(
+                endpoint, status, _reason(status), content, retry_after
+            )
             log.warning("SERVICE %s answered %d", endpoint, status)
             self._refuse(code, message)
             return
         self.send_response(status)
-        if content_type:
+        if content_type := response_headers.get("content-type", ""):
             self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(content)))
         self.end_headers()
@@ -227,7 +233,8 @@ class ServiceForwarder:
 
     def fetch(
         self, method: str, url: str, headers: dict[str, str], body: bytes
-    ) -> tuple[int, str, bytes]:
+    ) -> tuple[int, httpx.Headers, bytes]:
+        """The endpoint's status, headers and whole body, within the timeout and size limit."""
         deadline = time.monotonic() + self.timeout
         request = self._client.build_request(method, url, headers=headers, content=body or None)
         response = self._client.send(request, stream=True)
@@ -239,7 +246,7 @@ class ServiceForwarder:
                     raise _TooLarge(f"the SERVICE answer is over {self.max_bytes} bytes")
                 if time.monotonic() > deadline:
                     raise httpx.ReadTimeout(f"the SERVICE answer took over {self.timeout:g} s")
-            return response.status_code, response.headers.get("content-type", ""), bytes(content)
+            return response.status_code, response.headers, bytes(content)
         finally:
             response.close()
 
