@@ -29,6 +29,7 @@ import json
 import os
 import re
 import shutil
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -308,10 +309,10 @@ def write_release(
 
 
 def _write_folder(target: Path, files: dict[str, bytes]) -> None:
-    aside = target.with_name(f".{target.name}.partial")
-    shutil.rmtree(aside, ignore_errors=True)
-    aside.mkdir()
+    # A name of its own, so that two releases being written never share a folder.
+    aside = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent))
     try:
+        aside.chmod(0o755)  # mkdtemp's 0700 would keep the published release from other readers
         for name, data in files.items():
             with open(aside / name, "wb") as out:
                 out.write(data)
