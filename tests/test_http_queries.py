@@ -13,6 +13,11 @@ from http_checks import ID, KOSOVO, SPARQL_JSON, WD, assert_error, media_type
 
 ROOT = Path(__file__).resolve().parents[1]
 QUERY_NAMES = sorted(p.stem for p in (ROOT / "queries").glob("*.rq"))
+LOCAL_QUERY_NAMES = [
+    n for n in QUERY_NAMES if "SERVICE <" not in (ROOT / "queries" / f"{n}.rq").read_text()
+]
+"""The queries that need no other endpoint (federated ones run in test_wikidata.py against a
+stand-in; the API suite's servers have an empty allow-list)."""
 DEFAULT_PARAMS: dict[str, dict[str, str]] = {"actor": {"actor": "Q1246"}, "search": {"q": "Kosovo"}}
 """Required parameters each query needs to run at all."""
 PROVENANCE = ("quote", "voicedByLabel", "source", "sourceDate")
@@ -87,7 +92,7 @@ def test_list_describes_parameters(listing: dict[str, dict[str, Any]]) -> None:
 
 
 # -- running with defaults ------------------------------------------------------------------------
-@pytest.mark.parametrize("name", QUERY_NAMES)
+@pytest.mark.parametrize("name", LOCAL_QUERY_NAMES)
 def test_each_query_runs_with_defaults(http: httpx.Client, name: str) -> None:
     body = run(http, name, DEFAULT_PARAMS.get(name))
     assert body["query"] == name

@@ -118,6 +118,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("export", help="write the whole graph to standard output")
     p.add_argument("--format", choices=["trig", "nquads", "jsonld"], default="trig")
 
+    p = command("release", help="write a citable release: dump, VoID, changelog, checksums")
+    p.add_argument("version", help="e.g. 1.0.0 or 2026-12-01 (a release is never rewritten)")
+    p.add_argument(
+        "--releases-dir", type=Path,
+        help="where releases go (default: $HUBGRAPH_RELEASES_DIR or releases/ beside data/)",
+    )  # fmt: skip
+    p.add_argument("--title", default="hubgraph", help="the dataset's title in the VoID")
+
     p = command("serve", help="serve the graph over HTTP (SPARQL endpoint, canned queries)")
     p.add_argument("--host")
     p.add_argument("--port", type=int)
@@ -297,6 +305,28 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_release(args: argparse.Namespace, settings: Settings) -> int:
+    from hubgraph.release import write_release
+
+    folder = args.releases_dir or settings.releases_path
+    service = open_service(settings)
+    try:
+        release = write_release(service.store, folder, args.version, title=args.title)
+    finally:
+        service.close()
+    print(f"release {release.version} ({release.iri}) in {folder / release.version}")
+    for change in release.changes:
+        last = f" (last in {change.last_release})" if change.last_release else ""
+        print(f"  {change.kind:<9} <{change.graph}>{last}")
+    if release.previous and not release.changes:
+        print(f"  no graph changed since {release.previous}")
+    for gone in release.gone_entities:
+        print(f"  warning: <{gone}> is no longer described", file=sys.stderr)
+    for name, info in sorted(release.files.items()):
+        print(f"  {info['sha256']}  {name}")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from hubgraph.api.server import serve
 
@@ -422,6 +452,7 @@ COMMANDS: dict[str, Command] = {
     "queries": writes_stdout(cmd_queries),
     "run": writes_stdout(cmd_run),
     "export": writes_stdout(cmd_export),
+    "release": writes_stdout(cmd_release),
     "serve": cmd_serve,
 }
 

@@ -61,6 +61,9 @@ class Settings:
     """The most rows one canned-query page may hold."""
     service_allowlist: tuple[str, ...] = (WIKIDATA_SPARQL,)
     """Endpoints a query may call with ``SERVICE``; others are refused before any connection."""
+    wikidata_endpoint: str = WIKIDATA_SPARQL
+    """Where canned queries' ``SERVICE <https://query.wikidata.org/sparql>`` calls go (a mirror,
+    or a stand-in in tests). It must be on ``service_allowlist`` as well."""
     cors_origins: tuple[str, ...] = ("*",)
     write_token: str | None = None
     """Bearer token for ``POST /graphs``; without one there is no write endpoint."""
@@ -68,6 +71,9 @@ class Settings:
     """The address the service is reached at (``https://example.org/hubgraph/``). When set,
     links in responses and the service description are built from it, never from the
     request's ``Host`` header, which a client (or a misconfigured proxy) can forge."""
+    releases_dir: Path | None = None
+    """Where ``hubgraph release`` writes releases and ``GET /releases`` reads them; default
+    ``releases/`` beside ``data/`` (the project folder)."""
     load_on_start: bool = False
     """Reload ``data/`` when the server starts even if the store already holds graphs."""
     query_memory_mb: int = 1024
@@ -122,6 +128,10 @@ class Settings:
         return self.client_queries if self.client_queries > 0 else max(1, self.workers - 1)
 
     @property
+    def releases_path(self) -> Path:
+        return self.releases_dir or self.data_dir.parent / "releases"
+
+    @property
     def is_remote(self) -> bool:
         return self.store.startswith(("http://", "https://"))
 
@@ -142,8 +152,8 @@ def _convert(name: str, type_name: str, raw: str) -> Any:
             if raw.lower() not in {"1", "0", "true", "false", "yes", "no"}:
                 raise ValueError(raw)
             return raw.lower() in {"1", "true", "yes"}
-        if type_name == "Path":
-            return Path(raw)
+        if type_name.startswith("Path"):
+            return Path(raw) if raw else None
         return raw or None if "None" in type_name else raw
     except ValueError:
         raise ConfigError(f"HUBGRAPH_{name.upper()}={raw!r} is not a valid {type_name}") from None

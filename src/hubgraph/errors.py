@@ -18,7 +18,9 @@ and an HTTP status the API answers with; the CLI prints the message as ``Error: 
     ├── NotAcceptable             406  no representation the client accepts
     ├── PayloadTooLarge           413  request body or query over its limit
     ├── UnsupportedMediaType      415  a request body of a type the endpoint does not read
+    ├── ServiceFailed             502  an allow-listed SERVICE endpoint failed or refused
     ├── Busy                      503  no query worker came free in time (with Retry-After)
+    ├── ServiceTimeout            504  an allow-listed SERVICE endpoint did not answer in time
     ├── QueryTimeout              504  the query ran past the timeout and was stopped
     ├── QueryMemoryExceeded       507  the query's worker grew past its memory cap
     ├── RequestTimeout            408  a request's headers or body came too slowly
@@ -167,6 +169,16 @@ class Busy(HubgraphError):
 class QueryTimeout(HubgraphError):
     status = 504
     code = "query-timeout"
+
+
+class ServiceFailed(HubgraphError):
+    status = 502
+    code = "service-failed"
+
+
+class ServiceTimeout(HubgraphError):
+    status = 504
+    code = "service-timeout"
 
 
 class QueryFailed(HubgraphError):

@@ -39,7 +39,7 @@ import pyoxigraph as ox
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
 from hubgraph import errors
-from hubgraph.query.forwarder import ServiceForwarder
+from hubgraph.query.forwarder import ServiceForwarder, service_error
 from hubgraph.query.guard import ServiceCall
 from hubgraph.query.sealing import Sealing, seal_network
 from hubgraph.store import GraphStore, OxigraphStore, Term, rdf_format, results_format
@@ -181,33 +181,55 @@ class _Sink:
 
 
 class InlineExecutor(ThreadedAsync):
-    def __init__(self, store: GraphStore) -> None:
+    """Runs queries in the calling thread. Given ``settings``, a query's allow-listed SERVICE
+    calls go through a forwarder (started at the first such query) as the served ones do: our
+    User-Agent, our timeout, errors in words."""
+
+    def __init__(self, store: GraphStore, settings: Any = None) -> None:
         self.store = store
+        self.settings = settings
+        self.forwarder: ServiceForwarder | None = None
         self._lock = threading.Lock()
+
+    def _forwarded(self, job: Job) -> Job:
+        if not job.service_calls:
+            return job
+        if self.settings is None or not self.settings.service_allowlist:
+            raise errors.ServiceNotAllowed("this server's SERVICE allow-list is empty")
+        if self.forwarder is None:
+            self.forwarder = ServiceForwarder.from_settings(self.settings)
+        query = self.forwarder.rewrite_services(job.query, job.service_calls)
+        return replace(job, query=query, service_calls=())
 
     def stream(self, job: Job, timeout: float) -> Iterator[bytes]:
         chunks: list[bytes] = []
         # pyoxigraph result iterators must be consumed in the thread that made them, so the
         # whole serialization happens here; inline use is for small results and the CLI.
         with self._lock:
-            result = _run(self.store, job)
-            sink = _Sink(lambda message: chunks.append(message[1]))
             try:
+                result = _run(self.store, self._forwarded(job))
+                sink = _Sink(lambda message: chunks.append(message[1]))
                 serialize(result, job.output, sink)
             except (OSError, SyntaxError, ValueError) as exc:
-                raise errors.QueryFailed(f"the query failed: {exc}") from None
+                raise _failure(exc) from None
             chunks.append(sink.take())
         return iter(chunks)
 
     def rows(self, job: Job, timeout: float) -> Rows:
         with self._lock:
             try:
-                return collect_rows(_run(self.store, job), job.offset, job.limit)
+                return collect_rows(_run(self.store, self._forwarded(job)), job.offset, job.limit)
             except OSError as exc:
-                raise errors.QueryFailed(f"the query failed: {exc}") from None
+                raise _failure(exc) from None
 
     def close(self) -> None:
         self.store.close()
+        if self.forwarder is not None:
+            self.forwarder.close()
+
+
+def _failure(exc: BaseException) -> errors.HubgraphError:
+    return service_error(str(exc)) or errors.QueryFailed(f"the query failed: {exc}")
 
 
 def _worker_main(conn: Connection, store_path: str, seal: bool) -> None:
@@ -236,8 +258,11 @@ def _worker_main(conn: Connection, store_path: str, seal: bool) -> None:
                 # The last chunk travels with the end marker: one message for a small result.
                 conn.send(("end", sink.take()))
         except Exception as exc:  # the engine's own errors too: report, keep serving
+            failed_service = None if sealing.sealed else service_error(str(exc))
             if sealing.sealed and "os error 101" in str(exc):  # ENETUNREACH: a SERVICE call
                 conn.send(("error", "ServiceNotAllowed", NO_NETWORK, {}))
+            elif failed_service is not None:  # the forwarder's words, with its 502 or 504
+                conn.send(("error", type(failed_service).__name__, failed_service.message, {}))
             elif isinstance(exc, errors.HubgraphError):
                 conn.send(("error", type(exc).__name__, exc.message, exc.extra()))
             else:
@@ -681,10 +706,7 @@ class QueryPools:
         )  # fmt: skip
         if not settings.service_allowlist:
             return cls(sealed)
-        forwarder = ServiceForwarder(
-            settings.service_allowlist, timeout=settings.service_timeout,
-            max_bytes=settings.service_max_bytes, contact=settings.contact_url,
-        )  # fmt: skip
+        forwarder = ServiceForwarder.from_settings(settings)
         open_pool = WorkerPool(
             settings.store, settings.service_workers, memory_mb=memory, seal=False,
             queue_timeout=settings.queue_timeout, name="hubgraph-service",

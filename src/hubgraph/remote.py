@@ -176,6 +176,7 @@ class RemoteStore:
         self.graph_store_endpoint = graph_store_endpoint or sibling_endpoint(
             query_endpoint, "store"
         )
+        self._graph_store_configured = graph_store_endpoint is not None
         self.timeout = timeout
         self.union_parameter = union_parameter
         self._http = httpx.Client(timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)))
@@ -339,12 +340,20 @@ class RemoteStore:
         rows = self._select(f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}")
         return int(rows[0][0].value)
 
+    @property
+    def graph_store_reader(self) -> str:
+        """Where graphs are read from: the configured Graph Store endpoint, else where the store
+        keeps it (Virtuoso: ``/sparql-graph-crud``, which reads without a login)."""
+        if not self._graph_store_configured and self.is_virtuoso:
+            return sibling_endpoint(self.query_endpoint, "sparql-graph-crud")
+        return self.graph_store_endpoint
+
     def dump(self, output: IO[bytes], format_name: str, graph: str | None = None) -> None:
         fmt = rdf_format(format_name)
         memory = ox.Store()
         for g in [graph] if graph else self.graphs():
             response = self._http.get(
-                self.graph_store_endpoint,
+                self.graph_store_reader,
                 params={"graph": g},
                 headers={"Accept": "application/n-triples"},
                 timeout=None,

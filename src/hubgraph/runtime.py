@@ -81,7 +81,7 @@ def open_service(settings: Settings, *, serving: bool = False) -> QueryService:
     if settings.is_memory:
         store = OxigraphStore(None)
         load_data(store, settings)
-        executor = InlineExecutor(store)
+        executor = InlineExecutor(store, settings)
     elif settings.is_remote:
         remote = open_store(settings)
         assert isinstance(remote, RemoteStore)
@@ -91,7 +91,7 @@ def open_service(settings: Settings, *, serving: bool = False) -> QueryService:
     elif not serving:
         prepare_store(settings)
         store = OxigraphStore(settings.store, read_only=True)
-        executor = InlineExecutor(store)
+        executor = InlineExecutor(store, settings)
     else:
         prepare_store(settings)
         store = OxigraphStore(settings.store, read_only=True)

@@ -15,12 +15,13 @@ from typing import Any
 import pyoxigraph as ox
 from starlette.concurrency import run_in_threadpool
 
-from hubgraph.config import Settings
+from hubgraph.config import WIKIDATA_SPARQL, Settings
 from hubgraph.errors import NotFound, ParameterError, PayloadTooLarge
 from hubgraph.executor import Executor, Job, Rows
 from hubgraph.formats import GRAPH_FORMATS, RESULT_FORMATS, Format, choose
 from hubgraph.queries import CannedQuery, QueryRegistry, bind, bind_values, entity_id, parse_qid
-from hubgraph.query.guard import QueryInfo, check_query
+from hubgraph.query.forwarder import retarget_services
+from hubgraph.query.guard import QueryInfo, ServiceCall, check_query
 from hubgraph.store import GraphStore, Term
 from hubgraph.terms import plain_value, records
 from hubgraph.vocabulary import ID, PREFIXES, WIKIDATA_ENTITY, compact
@@ -191,10 +192,30 @@ class QueryService:
         if offset < 0:
             raise ParameterError(f"offset must be 0 or more, not {offset}", "offset")
         bound = bind(query, params, self.resolve_entity, self._concepts)
+        text, calls = self._federated(bound.text)
         job = Job(
-            query=bound.text, prefixes=PREFIXES, offset=offset, limit=size, base_iri=self.base_iri
-        )
+            query=text, prefixes=PREFIXES, offset=offset, limit=size, base_iri=self.base_iri,
+            service_calls=calls,
+        )  # fmt: skip
         return query, job
+
+    def _federated(self, text: str) -> tuple[str, tuple[ServiceCall, ...]]:
+        """A canned query's text and its SERVICE calls. They take the path users' do — the
+        guard's allow-list, then the forwarder — and those naming Wikidata go to the configured
+        Wikidata endpoint."""
+        if "SERVICE" not in text.upper():  # no call to find: spare the scan
+            return text, ()
+        # First find the calls naming Wikidata (wherever they are to go), then check the text
+        # as it will be sent against the allow-list proper.
+        found = check_query(
+            text, max_depth=self.settings.max_nesting_depth,
+            service_allowlist=(*self.settings.service_allowlist, WIKIDATA_SPARQL),
+            prefixes=PREFIXES, base_iri=self.base_iri,
+        )  # fmt: skip
+        if WIKIDATA_SPARQL in found.services:
+            targets = {WIKIDATA_SPARQL: self.settings.wikidata_endpoint}
+            text = retarget_services(text, found.service_calls, targets)
+        return text, self.check(text).service_calls
 
     def canned(
         self,

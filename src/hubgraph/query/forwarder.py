@@ -15,23 +15,79 @@ event loop.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Sequence
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
 
 from hubgraph import __version__
-from hubgraph.errors import ServiceNotAllowed
+from hubgraph.errors import HubgraphError, ServiceFailed, ServiceNotAllowed, ServiceTimeout
 
 log = logging.getLogger("hubgraph.forwarder")
 FORWARDED_HEADERS = ("accept", "content-type")
+SHOWN_BYTES = 300
+"""How much of a failing endpoint's own answer the error message quotes."""
+ENGINE_ERROR = re.compile(
+    r"Error (?P<status>\d{3})\b.*? returned by http://127\.0\.0\.1:\d+/service/\d+ "
+    r"with payload:\n(?P<payload>.*)",
+    re.DOTALL,
+)
+"""How the engine reports a non-2xx answer from a SERVICE endpoint (here: from the forwarder,
+whose refusals are written to be read by people)."""
+UPSTREAM_TIMEOUT = ("TimeoutException", "Query deadline is expired", "query timeout")
+"""What endpoints say when their own time limit stopped the query (Wikidata's Blazegraph says
+java.util.concurrent.TimeoutException)."""
 
 
 def user_agent(contact: str) -> str:
     return f"hubgraph/{__version__} (+{contact}; SPARQL federation for a hubgraph endpoint)"
+
+
+def service_error(engine_message: str) -> HubgraphError | None:
+    """The error to answer with when the engine failed because the forwarder refused or could
+    not complete a SERVICE call: 504 for a timeout, 502 otherwise; None for other failures."""
+    match = ENGINE_ERROR.search(engine_message)
+    if match is None:
+        return None
+    payload = match["payload"].strip()
+    return ServiceTimeout(payload) if match["status"] == "504" else ServiceFailed(payload)
+
+
+def upstream_failure(
+    endpoint: str, status: int, reason: str, content: bytes, retry_after: str = ""
+) -> tuple[int, str]:
+    """Status and words for an endpoint's non-2xx answer: the engine would otherwise show its
+    raw body (an HTML page, a Java stack trace) as the whole explanation."""
+    text = " ".join(content[:SHOWN_BYTES].decode("utf-8", "replace").split())
+    if any(marker in text for marker in UPSTREAM_TIMEOUT) or status == 504:
+        return 504, (
+            f"SERVICE <{endpoint}> stopped the query at its own time limit (it answered "
+            f"{status} {reason}); ask for less, or retry later: {text}"
+        )
+    if status == 429:
+        wait = f"retry in {retry_after} s" if retry_after.isdigit() else "retry later"
+        return 502, (
+            f"SERVICE <{endpoint}> is rate-limiting this server (429 Too Many Requests); "
+            f"{wait}: {text}"
+        )
+    return 502, f"SERVICE <{endpoint}> answered {status} {reason}: {text}"
+
+
+def retarget_services(text: str, calls: Sequence[Any], targets: dict[str, str]) -> str:
+    """``text`` with each SERVICE call whose target is a key of ``targets`` sent to its value
+    instead (a canned query names Wikidata; the server may be configured to use a mirror).
+    ``calls`` are the guard's spans, so only real SERVICE targets are touched."""
+    out = text
+    for call in sorted(calls, key=lambda c: c.start, reverse=True):
+        new = targets.get(call.target)
+        if new is not None and new != call.target:
+            out = out[: call.start] + f"<{new}>" + out[call.end :]
+    return out
 
 
 def rewrite_services(text: str, calls: Sequence[Any], allowlist: Sequence[str], port: int) -> str:
@@ -90,21 +146,43 @@ class _Handler(BaseHTTPRequestHandler):
         url = endpoint + (("&" if "?" in endpoint else "?") + query if query else "")
         forwarder.calls.append((self.command, endpoint))
         try:
-            status, content_type, content = forwarder.fetch(self.command, url, headers, body)
+            status, response_headers, content = forwarder.fetch(self.command, url, headers, body)
+        except httpx.TimeoutException:
+            log.warning("SERVICE %s: no answer within %g s", endpoint, forwarder.timeout)
+            self._refuse(
+                504, f"SERVICE <{endpoint}> gave no complete answer within {forwarder.timeout:g} s "
+                "(this server's SERVICE timeout)",
+            )  # fmt: skip
+            return
         except httpx.HTTPError as exc:
             log.warning("SERVICE %s failed: %s", endpoint, exc)
-            self._refuse(502, f"SERVICE {endpoint} failed: {exc}")
+            self._refuse(502, f"SERVICE <{endpoint}> could not be reached: {exc}")
             return
         except _TooLarge as exc:
             log.warning("SERVICE %s: %s", endpoint, exc)
-            self._refuse(502, str(exc))
+            self._refuse(502, f"SERVICE <{endpoint}>: {exc}")
+            return
+        if not 200 <= status < 300:
+            retry_after = response_headers.get("retry-after", "")
+            code, message = upstream_failure(
+                endpoint, status, _reason(status), content, retry_after
+            )
+            log.warning("SERVICE %s answered %d", endpoint, status)
+            self._refuse(code, message)
             return
         self.send_response(status)
-        if content_type:
+        if content_type := response_headers.get("content-type", ""):
             self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(content)))
         self.end_headers()
         self.wfile.write(content)
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
 
 
 class _TooLarge(Exception):
@@ -142,13 +220,21 @@ class ServiceForwarder:
         )
         self._thread.start()
 
+    @classmethod
+    def from_settings(cls, settings: Any) -> ServiceForwarder:
+        return cls(
+            settings.service_allowlist, timeout=settings.service_timeout,
+            max_bytes=settings.service_max_bytes, contact=settings.contact_url,
+        )  # fmt: skip
+
     def rewrite_services(self, text: str, calls: Sequence[Any]) -> str:
         """``text`` with each allow-listed SERVICE target (``ServiceCall`` spans) pointing here."""
         return rewrite_services(text, calls, self.allowlist, self.port)
 
     def fetch(
         self, method: str, url: str, headers: dict[str, str], body: bytes
-    ) -> tuple[int, str, bytes]:
+    ) -> tuple[int, httpx.Headers, bytes]:
+        """The endpoint's status, headers and whole body, within the timeout and size limit."""
         deadline = time.monotonic() + self.timeout
         request = self._client.build_request(method, url, headers=headers, content=body or None)
         response = self._client.send(request, stream=True)
@@ -160,7 +246,7 @@ class ServiceForwarder:
                     raise _TooLarge(f"the SERVICE answer is over {self.max_bytes} bytes")
                 if time.monotonic() > deadline:
                     raise httpx.ReadTimeout(f"the SERVICE answer took over {self.timeout:g} s")
-            return response.status_code, response.headers.get("content-type", ""), bytes(content)
+            return response.status_code, response.headers, bytes(content)
         finally:
             response.close()
 
