@@ -162,3 +162,19 @@ def test_an_abandoned_request_body_is_one_log_line_not_a_traceback(one_worker: L
     assert "Traceback" not in log and "ClientDisconnect" not in log, log[-3000:]
     # No query ran for it, so no worker was stopped.
     assert workers(one_worker.url)["stopped"] == stopped_before
+
+
+def test_a_killed_server_leaves_no_query_running(tmp_path: Path) -> None:
+    """SIGKILL gives the server no chance to close its pool: the worker of a runaway query
+    notices its parent is gone and ends, instead of burning a core for ever."""
+    server = LiveServer(tmp_path / "store", {"HUBGRAPH_WORKERS": "1"})
+    try:
+        (runner,) = worker_pids(server)
+        client = socket.create_connection(("127.0.0.1", server.port))
+        client.sendall(request_bytes(server, "get"))
+        wait_until("the runaway holds the worker", lambda: workers(server.url)["busy"] == 1, 30)
+    finally:
+        server.process.kill()
+        server.process.wait(timeout=10)
+    client.close()
+    wait_until("the orphaned worker ends", lambda: not Path(f"/proc/{runner}").exists(), 10)

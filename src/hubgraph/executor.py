@@ -232,10 +232,22 @@ def _failure(exc: BaseException) -> errors.HubgraphError:
     return service_error(str(exc)) or errors.QueryFailed(f"the query failed: {exc}")
 
 
+def _exit_with_parent(parent: int) -> None:
+    """A worker whose server is gone (killed, so that nobody closed the pool) must not run on:
+    a runaway query would burn a core forever. The engine releases the GIL, so this thread
+    looks even while a query runs. (PR_SET_PDEATHSIG would fire when the short-lived thread
+    that started a replacement worker ends.)"""
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(1)
+
+
 def _worker_main(conn: Connection, store_path: str, seal: bool) -> None:
     # Sealing comes first: nothing the worker does afterwards, least of all a query, can
-    # reach a network. The store is a local directory and needs none.
+    # reach a network. The store is a local directory and needs none. (It must come before
+    # any thread: a threaded process cannot enter a new user namespace.)
     sealing = seal_network() if seal else Sealing(False, "not sealed: runs allow-listed SERVICE")
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     try:
         store = OxigraphStore(store_path, read_only=True)
     except Exception as exc:
@@ -676,7 +688,8 @@ class WorkerPool:
     def close(self) -> None:
         with self._lock:
             self._closed = True
-            workers, self._idle = list(self._idle), deque()
+            # Busy ones too: a runaway query must not outlive the server.
+            workers, self._idle = [*self._idle, *self._busy], deque()
             self._lock.notify_all()
         for worker in workers:
             worker.close()
