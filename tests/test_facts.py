@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 import pytest
-from pyoxigraph import DefaultGraph, Literal, NamedNode, RdfFormat, Store, Variable
+from pyoxigraph import DefaultGraph, Literal, NamedNode, RdfFormat, Store
 
 from hubgraph.queries import bind_values
 

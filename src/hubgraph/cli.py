@@ -112,8 +112,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--offset", type=int, default=0)
     add_table_options(p)
 
-    p = command("export", help="write the whole graph to standard output")
-    p.add_argument("--format", choices=["trig", "nquads", "jsonld"], default="trig")
+    p = command(
+        "export",
+        help="write the whole graph, or the analysts' table of observations, to standard output",
+    )
+    p.add_argument(
+        "--format",
+        choices=["trig", "nquads", "jsonld", "observations-csv", "observations-jsonl"],
+        default="trig",
+        help="a graph format, or observations-csv / observations-jsonl: one row per stance "
+        "observation (columns in docs/observations.md)",
+    )
 
     p = command("serve", help="serve the graph over HTTP (SPARQL endpoint, canned queries)")
     p.add_argument("--host")
@@ -284,7 +293,17 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    from hubgraph.exports import FORMATS, write_observations
     from hubgraph.formats import by_name
+
+    if args.format in FORMATS:
+        service = open_service(settings)
+        try:
+            write_observations(service, args.format, sys.stdout)
+        finally:
+            service.close()
+        sys.stdout.flush()
+        return 0
 
     fmt = by_name(args.format, GRAPH_FORMATS)
     store = open_service(settings).store
