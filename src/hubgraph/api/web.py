@@ -97,14 +97,19 @@ async def static_file(name: str) -> Response:
     "/stance-map.svg",
     summary="The stance map as SVG",
     description="The country proposing the policy in the centre, every country holding a "
-    "stance on it around, coloured by position, with the kinds of the conditions it attaches "
-    "on the edges; each country's `<g>` carries its quotes (`data-quotes`, `<title>`).",
+    "stance on it around, with its latest position as of `asOf` (YYYY-MM-DD; default: all the "
+    "data), contested ones marked (`data-contested`), coloured by position, with the kinds of "
+    "the conditions it attaches on the edges; each country's `<g>` carries its observations "
+    "(`data-observations`) and its quotes, each under its own speaker (`data-quotes`, "
+    "`<title>`).",
     tags=["Graph"],
     response_class=Response,
     responses={200: {"content": {"image/svg+xml": {}}}},
 )
-async def stance_map(request: Request, policy: str = RETURN_HUBS) -> Response:
-    svg = await in_thread(stance_map_svg, service_of(request), policy)
+async def stance_map(
+    request: Request, policy: str = RETURN_HUBS, asOf: str | None = None
+) -> Response:
+    svg = await in_thread(stance_map_svg, service_of(request), policy, asOf or None)
     return Response(svg, media_type="image/svg+xml; charset=utf-8")
 
 
