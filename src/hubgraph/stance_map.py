@@ -519,45 +519,69 @@ def _edge_labels(conditions: Sequence[Condition], x: float, y: float) -> str:
 
 def _legend(data: StanceMap) -> str:
     counts = {p: sum(1 for c in data.countries if c.position == p) for p, _ in data.positions}
-    out = [
-        f'<g class="hg-legend" transform="translate(28 {HEIGHT - 50})">'
-        '<text class="hg-legend-head" x="0" y="0">Position</text>'
-    ]
-    x = 150.0
+    items: list[tuple[float, str]] = []  # (width, markup with {x} and {y} to fill in)
     for key, label in data.positions:
         text = f"{label} ({counts.get(key, 0)})"
-        out.append(
-            f'<g class="hg-legend-item" data-position="{_attr(key)}">'
-            f'<circle cx="{x + 7:.1f}" cy="-4" r="7" fill="{data.colour(key)}"/>'
-            f'<text class="hg-legend-text" x="{x + 20:.1f}" y="0">{escape(text)}</text></g>'
+        items.append(
+            (
+                _text_width(text, 12.5, bold=False) + 44,
+                f'<g class="hg-legend-item" data-position="{_attr(key)}">'
+                '<circle cx="{cx}" cy="{cy}" r="7" fill="' + data.colour(key) + '"/>'
+                '<text class="hg-legend-text" x="{tx}" y="{y}">' + escape(text) + "</text></g>",
+            )
         )
-        x += _text_width(text, 12.5, bold=False) + 44
     if any(c.contested for c in data.countries):
-        out.append(
-            f'<g class="hg-legend-item" data-position="contested">'
-            f'<rect x="{x:.1f}" y="-13" width="30" height="18" rx="9" fill="none" '
-            'stroke="#1b2333" stroke-width="2" stroke-dasharray="5 4"/>'
-            f'<text class="hg-legend-text" x="{x + 38:.1f}" y="0">contested</text></g>'
+        items.append(
+            (
+                110.0,
+                '<g class="hg-legend-item" data-position="contested">'
+                '<rect x="{x}" y="{ry}" width="30" height="18" rx="9" fill="none" '
+                'stroke="#1b2333" stroke-width="2" stroke-dasharray="5 4"/>'
+                '<text class="hg-legend-text" x="{cx2}" y="{y}">contested</text></g>',
+            )
         )
+    placed: list[str] = []
+    x, y = 150.0, 0.0
+    for width, markup in items:
+        if x + width > WIDTH - 40 and x > 150:  # wrap onto another line
+            x, y = 150.0, y + 22
+        placed.append(
+            markup.format(
+                x=f"{x:.1f}",
+                cx=f"{x + 7:.1f}",
+                cy=f"{y - 4:.1f}",
+                tx=f"{x + 20:.1f}",
+                y=f"{y:.1f}",
+                ry=f"{y - 13:.1f}",
+                cx2=f"{x + 38:.1f}",
+            )
+        )
+        x += width
+    out = [
+        f'<g class="hg-legend" transform="translate(28 {HEIGHT - 50 - y:.0f})">'
+        '<text class="hg-legend-head" x="0" y="0">Position</text>',
+        *placed,
+    ]
+    shift = y
     kinds: dict[str, str] = {}
     for country in data.countries:
         for condition in country.conditions:
             kinds.setdefault(condition.kind, condition.kind_label)
     if kinds:
-        out.append('<text class="hg-legend-head" x="0" y="28">Condition kind</text>')
+        out.append(f'<text class="hg-legend-head" x="0" y="{shift + 28:.0f}">Condition kind</text>')
         x = 150.0
         for kind, label in kinds.items():
             ink, fill = CONDITION_STYLES.get(kind, OTHER_CONDITION_STYLE)
             width = _text_width(label, 11.5) + 18
             out.append(
-                f'<rect x="{x:.1f}" y="13" width="{width:.1f}" height="21" rx="5" '
+                f'<rect x="{x:.1f}" y="{shift + 13:.0f}" width="{width:.1f}" height="21" rx="5" '
                 f'fill="{fill}" stroke="{ink}"/><text class="hg-condition-text" '
-                f'x="{x + width / 2:.1f}" y="27.5" text-anchor="middle" fill="{ink}">'
+                f'x="{x + width / 2:.1f}" y="{shift + 27.5:.1f}" text-anchor="middle" fill="{ink}">'
                 f"{escape(label)}</text>"
             )
             x += width + 12
         out.append(
-            f'<text class="hg-legend-text" x="{x + 4:.1f}" y="28">'
+            f'<text class="hg-legend-text" x="{x + 4:.1f}" y="{shift + 28:.0f}">'
             "on the edge: what the country attaches to its stance</text>"
         )
     out.append("</g>")
