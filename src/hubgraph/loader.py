@@ -20,7 +20,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from hubgraph.checks import LineFinder, check_dataset, declared_terms, overlapping_subjects
-from hubgraph.errors import GraphNotAllowed, LoadError, SourceSyntaxError, ValidationError
+from hubgraph.errors import GraphNotAllowed, LoadError, SourceSyntaxError
 from hubgraph.graph.register import REGISTER_GRAPH, Register, read_register
 from hubgraph.sheets.catalog import Catalog
 from hubgraph.sheets.compile import compile_sheet
@@ -271,7 +271,11 @@ class Reader:
         if not violations:
             return
         if source.kind == "rdf":
-            raise ValidationError(str(source.path), violations)
+            lines = LineFinder(source.path)
+            for v in violations:
+                line = lines.line(v.focus_node) if not v.focus_node.startswith("_:") else None
+                self.problems.append(Problem(str(source.path), line, "", str(v)))
+            return
         for v in violations:
             line, where = source.places.get(v.focus_node, (None, ""))
             on = f"{v.path}: " if v.path else ""

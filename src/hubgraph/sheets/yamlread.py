@@ -36,9 +36,10 @@ class Problem:
 
 
 class SheetError(LoadError):
-    """A sheet (or the register, or the editorial file) with problems: all of them, at once."""
+    """Sources (sheets, the register, the editorial file, RDF files) with problems: all of
+    them, at once, each against its file and line."""
 
-    code = "sheet-invalid"
+    code = "validation-failed"
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
