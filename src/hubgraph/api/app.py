@@ -16,7 +16,17 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hubgraph import __version__
-from hubgraph.api import canned, describe, docs, entities, health, sources, sparql, web
+from hubgraph.api import (
+    canned,
+    describe,
+    docs,
+    entities,
+    health,
+    sheet_schema,
+    sources,
+    sparql,
+    web,
+)
 from hubgraph.api.fastpath import FastPath, HubgraphApp
 from hubgraph.api.responses import error_body, error_response
 from hubgraph.config import Settings
@@ -139,6 +149,7 @@ def create_app(settings: Settings, service: QueryService | None = None) -> FastA
     app.include_router(entities.router)
     app.include_router(describe.router)
     app.include_router(health.router)
+    app.include_router(sheet_schema.router)
     if settings.write_token:
         app.include_router(sources.router)
     app.include_router(docs.router)
