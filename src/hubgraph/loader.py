@@ -240,7 +240,8 @@ class Reader:
                     s.path,
                     {q.subject.value for q in s.dataset if isinstance(q.subject, ox.NamedNode)},
                 )
-                for s in sources
+                for s in sources  # editorial judgments link items of sources, own none
+                if s.kind != "editorial"
             )
         )
         graphs_seen: dict[str, Path] = {}
