@@ -608,7 +608,10 @@ def render_svg(data: StanceMap) -> str:
             f'stroke="{colour}"/>'
         )
         if node.conditions:
-            labels.append(_edge_labels(node.conditions, (CENTRE_X + x) / 2, (CENTRE_Y + y) / 2))
+            # One label per kind on the edge (several sources may report the same condition);
+            # every condition stays in the country's data-conditions.
+            kinds = list({c.kind: c for c in node.conditions}.values())
+            labels.append(_edge_labels(kinds, (CENTRE_X + x) / 2, (CENTRE_Y + y) / 2))
         nodes.append(_country(node, x, y, colour, above=y < CENTRE_Y - RADIUS_Y * 0.8))
     centre = (
         f'<g class="hg-centre" data-entity="{_attr(data.centre or "")}" '

@@ -28,10 +28,11 @@ from hubgraph.stance_map import OTHER_COLOURS, POSITION_COLOURS, POSITION_ORDER
 from hubgraph.terms import plain_value
 
 CLAIMS_QUERY = """
-SELECT ?claim ?country ?countryLabel ?date ?text ?claimantLabel ?source ?sourceTitle
+SELECT ?claim ?kind ?country ?countryLabel ?date ?text ?claimantLabel ?source ?sourceTitle
        ?publisherLabel ?url ?chain
 WHERE {
   ?claim a hg:ReportedClaim ; hg:about ?country .
+  OPTIONAL { ?claim hg:claimKind ?kind }
   ?country a hg:Country .
   OPTIONAL { ?country rdfs:label ?countryLabel }
   OPTIONAL { ?claim hg:paraphrase ?paraphrase }
@@ -50,6 +51,11 @@ WHERE {
 }
 ORDER BY ?countryLabel ?date ?claim
 """
+CLAIM_KINDS = {"approach", "shortlist", "talks"}
+"""Claims the timeline draws (with every disputed one): what was done to a country."""
+APPROACHER = "https://w3id.org/hubgraph/id/country/united-kingdom"
+"""The country proposing the return hubs and approaching the others: its row would repeat every
+approach claim, so claims are drawn on the approached countries' rows only."""
 PROPOSERS_QUERY = """
 SELECT DISTINCT ?country WHERE {
   ?policy hg:proposedBy ?proposer .
@@ -138,17 +144,27 @@ def _short(iri: str) -> str:
     return iri.rstrip("/").rsplit("/", 1)[-1]
 
 
-def timeline(service: QueryService, countries: Iterable[str] = ()) -> Timeline:
-    """Everything the timeline draws; ``countries`` (QIDs or ids) narrows it."""
+def timeline(
+    service: QueryService, countries: Iterable[str] = (), exclude: Iterable[str] = (APPROACHER,)
+) -> Timeline:
+    """Everything the timeline draws; ``countries`` (QIDs or ids) narrows it, and claims are
+    not drawn on the rows of ``exclude`` (the approaching country)."""
     wanted = list(countries)
     params = {"country": wanted} if wanted else {}
     history = _records(service, "stance-history", params)
     disputes = _records(service, "disputes", {}) if "disputes" in service.registry.queries else []
     claims = _text_rows(service.select(CLAIMS_QUERY))
-    # A claim goes on the row of each country it is about, except the policy's proposer (the
-    # UK approaches; the row of interest is the country approached).
+    # A claim goes on the row of each country it is about, except the one that approaches (the
+    # policy's proposer: the row of interest is the country approached). Only what happened
+    # to a country (approached, shortlisted, in talks) and disputed claims are drawn.
     proposers = {r["country"] for r in _text_rows(service.select(PROPOSERS_QUERY))}
-    claims = [c for c in claims if c["country"] not in proposers]
+    proposers |= set(exclude)
+    disputed = {d["claim"] for d in disputes} | {d["by"] for d in disputes}
+    claims = [
+        c
+        for c in claims
+        if c["country"] not in proposers and (c["kind"] in CLAIM_KINDS or c["claim"] in disputed)
+    ]
     shown = {r["country"] for r in history}
     if wanted:
         claims = [c for c in claims if c["country"] in shown]
@@ -242,13 +258,13 @@ def timeline(service: QueryService, countries: Iterable[str] = ()) -> Timeline:
 
 # -- drawing ---------------------------------------------------------------------------
 WIDTH = 960
-LEFT, RIGHT, TOP = 168, 28, 92
+LEFT, RIGHT, TOP = 196, 28, 92
 ROW_HEIGHT = 50
 STYLE = """
 .hg-timeline { font-family: system-ui, -apple-system, "Segoe UI", "DejaVu Sans", sans-serif; }
 .hg-timeline .hg-title { font-size: 19px; font-weight: 650; fill: #1b2333; }
 .hg-timeline .hg-subtitle { font-size: 12.5px; fill: #5a6473; }
-.hg-timeline .hg-row-label { font-size: 14px; font-weight: 600; fill: #1b2333; }
+.hg-timeline .hg-row-label { font-size: 13.5px; font-weight: 600; fill: #1b2333; }
 .hg-timeline .hg-tick { font-size: 12px; fill: #5a6473; }
 .hg-timeline .hg-grid { stroke: #e3e6eb; stroke-width: 1; }
 .hg-timeline .hg-row-line { stroke: #c9ced6; stroke-width: 1; }
