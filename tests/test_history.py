@@ -212,6 +212,89 @@ def test_timeline_filters_by_country_and_shows_the_voice(fixture_service: QueryS
     assert len(everything) > len(rows)
 
 
+# -- the data: the story the sources tell ---------------------------------------------------------
+def test_kosovo_was_open_to_talks_before_it_was_willing(data_service: QueryService) -> None:
+    rows = run(data_service, "stance-history", country="Q1246")
+    osmani = [r for r in rows if r["voiceLabel"] == "Vjosa Osmani"]
+    kurti = [r for r in rows if r["voiceLabel"] == "Albin Kurti"]
+    assert osmani and kurti
+    assert {short(r["position"]) for r in osmani} == {"open-to-talks"}
+    assert {short(r["position"]) for r in kurti} == {"willing"}
+    assert max(rows.index(r) for r in osmani) < min(rows.index(r) for r in kurti)
+    assert all(str(r["date"]).startswith("2025-05") for r in osmani)
+    assert all(str(r["date"]).startswith("2025-10") for r in kurti)
+    # Offices at the date, from the register: the President in May, the acting PM in October.
+    assert {r["officeLabel"] for r in osmani} == {"President of Kosovo"}
+    assert {(r["officeLabel"], r["officeStatus"]) for r in kurti} == {
+        ("Prime Minister of Kosovo", "acting")
+    }
+    changes = run(data_service, "changes")
+    assert ("open-to-talks", "willing") in {
+        (short(r["from"]), short(r["to"])) for r in changes if r["countryLabel"] == "Kosovo"
+    }
+    # Each outlet reporting Kurti's words is an observation of its own.
+    assert len({r["source"] for r in kurti}) == len(kurti) > 1
+
+
+def test_montenegro_in_october_is_contested(data_service: QueryService) -> None:
+    rows = by_country(run(data_service, "stances", holder="Q236"), "Montenegro")
+    october = [r for r in rows if str(r["date"]).startswith("2025-10")]
+    contested = [r for r in october if r["contested"]]
+    publishers = {r["publisherLabel"] for r in contested}
+    assert {"GB News", "PA Media"} <= publishers
+    assert len({short(r["position"]) for r in contested}) > 1
+    # Both readings stay: the map as of any October date keeps every latest one.
+    latest = run(data_service, "stances", holder="Q236", latest="true")
+    assert latest and all(str(r["date"]) >= "2025-10" for r in latest)
+
+
+def test_north_macedonia_formal_talks_claim_and_its_denials(data_service: QueryService) -> None:
+    disputes = run(data_service, "disputes")
+    talks = [
+        r
+        for r in disputes
+        if r["claimantLabel"] == "The Times" and "formally" in str(r["claimText"])
+    ]
+    assert talks, "the Times's formal-talks claim is disputed"
+    deniers = {r["bySpeakerLabel"] for r in talks if r["relation"] == "denies"}
+    assert "Hristijan Mickoski" in deniers and len(deniers) >= 2
+    assert all(str(r["byDate"]) >= "2025-10" for r in talks)
+    history = run(data_service, "stance-history", country="Q221")
+    assert history[0]["positionLabel"] == "not approached"
+    assert history[-1]["positionLabel"] == "refuses"
+    # What the UK did (approach, shortlist) is a claim, never North Macedonia's stance.
+    assert not any(
+        "approach" in short(r["position"])
+        for r in history
+        if r["position"] != POSITION + "not-approached"
+    )
+
+
+def test_corroboration_counts_relays_of_the_times_once(data_service: QueryService) -> None:
+    rows = run(data_service, "corroboration")
+    times = [r for r in rows if r["kind"] == "claim" and r["origins"] == "The Times"]
+    relayed = [r for r in times if int(str(r["sourceCount"])) > 1]
+    assert relayed and all(r["originCount"] == 1 for r in relayed)
+
+
+def test_the_observations_export_has_one_row_per_observation(data_service: QueryService) -> None:
+    from hubgraph.exports import csv_lines, jsonl_lines, observation_table
+
+    columns, rows = observation_table(data_service)
+    history = run(data_service, "stance-history")
+    assert {r["observation"] for r in rows} == {r["observation"] for r in history}
+    assert len(rows) == len(history)
+    for wanted in ("date", "datePrecision", "country", "qid", "voiceLabel", "officeLabel",
+                   "positionLabel", "cameo", "conditionKinds", "reportingChain", "sourceTitle",
+                   "publisherLabel", "url", "quote"):  # fmt: skip
+        assert wanted in columns
+    lines = list(csv_lines(columns, rows))
+    assert len(lines) == len(rows) + 1 and lines[0].startswith("observation,date,")
+    records = [json.loads(line) for line in jsonl_lines(columns, rows)]
+    assert [list(r) for r in records] == [columns] * len(rows)
+    assert any(r["conditionKinds"] == "reciprocal-expectation" for r in records)
+
+
 # -- no duplicates, on the fixture and on the data -----------------------------------------------
 REQUIRED = {"actor": {"actor": "Q1246"}, "search": {"q": "Kosovo"}}
 
