@@ -11,6 +11,10 @@ with its defaults returns two identical rows.
 from __future__ import annotations
 
 import json
+import re
+import shlex
+import subprocess
+import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -315,3 +319,30 @@ def test_no_canned_query_returns_two_identical_rows_on_the_fixture(
 
 def test_no_canned_query_returns_two_identical_rows_on_the_data(data_service: QueryService) -> None:
     _assert_no_duplicates(data_service)
+
+
+# -- the README's section "How positions changed" shows real output ------------------------------
+def _history_commands() -> list[tuple[str, str]]:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## How positions changed") :]
+    section = section[: section.index("\n## ", 1)]
+    found = re.findall(
+        r"```sh\n(\.venv/bin/hubgraph run [^\n]+)\n```\n```\n(.*?)```", section, re.S
+    )
+    return [(command, shown) for command, shown in found]
+
+
+def test_the_readme_history_section_shows_what_the_commands_print() -> None:
+    commands = _history_commands()
+    assert len(commands) >= 3
+    names = " ".join(c for c, _ in commands)
+    assert "stance-history --param country=Q1246" in names
+    assert "stance-history --param country=Q221" in names and "run disputes" in names
+    for command, shown in commands:
+        args = shlex.split(command)[1:]
+        done = subprocess.run(
+            [sys.executable, "-m", "hubgraph.cli", "--store", "memory", *args],
+            capture_output=True, text=True, cwd=ROOT, timeout=300,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        assert done.stdout == shown, command
