@@ -113,6 +113,19 @@ WHERE {
 ORDER BY ?centre
 LIMIT 1
 """
+CLAIMED_CENTRE_QUERY = """
+SELECT ?centre ?centreLabel (COUNT(DISTINCT ?claim) AS ?claims)
+WHERE {
+  ?claim a hg:ReportedClaim ; hg:about ?policy, ?centre .
+  ?centre a hg:Country .
+  OPTIONAL { ?centre rdfs:label ?centreLabel }
+}
+GROUP BY ?centre ?centreLabel
+ORDER BY DESC(?claims) ?centre
+LIMIT 1
+"""
+"""When no source states who proposes the policy: the country most of the claims about it
+concern (the one that approaches, shortlists and negotiates)."""
 POSITIONS_QUERY = """
 SELECT ?position ?label
 WHERE {
@@ -234,6 +247,14 @@ def stance_map(
         raise NotFound(f"no policy {policy!r} in the graph")
     centre_rows = _select(service, CENTRE_QUERY, policy)
     centre = centre_rows[0] if centre_rows else {}
+    if not centre.get("centre"):
+        claimed = _select(service, CLAIMED_CENTRE_QUERY, policy)
+        if claimed:
+            centre = {
+                **centre,
+                "centre": claimed[0]["centre"],
+                "centreLabel": claimed[0]["centreLabel"],
+            }
     is_country = {r["country"] for r in _select(service, COUNTRIES_QUERY, policy)}
     params = {"policy": [policy], "latest": ["true"]}
     if as_of:
@@ -558,7 +579,7 @@ def _legend(data: StanceMap) -> str:
         )
         x += width
     out = [
-        f'<g class="hg-legend" transform="translate(28 {HEIGHT - 50 - y:.0f})">'
+        f'<g class="hg-legend" transform="translate(28 {HEIGHT - 50})">'
         '<text class="hg-legend-head" x="0" y="0">Position</text>',
         *placed,
     ]
@@ -588,8 +609,24 @@ def _legend(data: StanceMap) -> str:
     return "".join(out)
 
 
+def _legend_lines(data: StanceMap) -> int:
+    """How many lines the legend's positions take (it wraps; the drawing grows to fit)."""
+    x, lines = 150.0, 1
+    counts = {p: sum(1 for c in data.countries if c.position == p) for p, _ in data.positions}
+    widths = [_text_width(f"{label} ({counts.get(key, 0)})", 12.5, bold=False) + 44
+              for key, label in data.positions]  # fmt: skip
+    if any(c.contested for c in data.countries):
+        widths.append(110.0)
+    for width in widths:
+        if x + width > WIDTH - 40 and x > 150:
+            x, lines = 150.0, lines + 1
+        x += width
+    return lines
+
+
 def render_svg(data: StanceMap) -> str:
     """The map as a standalone SVG document."""
+    height = HEIGHT + 22 * (_legend_lines(data) - 1)
     n = len(data.countries)
     placed = []
     for i, node in enumerate(data.countries):
@@ -633,12 +670,12 @@ def render_svg(data: StanceMap) -> str:
         "each with its latest position · select a country for the quotes behind it"
     )
     return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="hg-map" viewBox="0 0 {WIDTH} {HEIGHT}" '
-        f'width="{WIDTH}" height="{HEIGHT}" role="img" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="hg-map" viewBox="0 0 {WIDTH} {height}" '
+        f'width="{WIDTH}" height="{height}" role="img" '
         f'aria-label="{_attr(title)}" data-policy="{_attr(data.policy)}" '
         f'data-as-of="{_attr(data.as_of or "")}">'
         f"<title>{escape(title)}</title><style>{STYLE}</style>"
-        f'<rect width="{WIDTH}" height="{HEIGHT}" fill="#ffffff"/>'
+        f'<rect width="{WIDTH}" height="{height}" fill="#ffffff"/>'
         f'<text class="hg-title" x="28" y="36">{escape(title)}</text>'
         f'<text class="hg-subtitle" x="28" y="56">{escape(subtitle)}</text>'
         f'<g class="hg-edges">{"".join(edges)}</g>'
