@@ -81,7 +81,15 @@ def test_the_inventorys_people_and_publishers_are_there(register: Register) -> N
         assert register.find(name, {"person"}).label == name
     for name in PUBLISHERS:
         assert register.find(name, {"news-organisation"}).label == name
-    for name in ("Human Rights Watch", "MI6", "VMRO-DPMNE", "SDSM", "Refugee Council", "KCL", "ICMPD"):
+    for name in (
+        "Human Rights Watch",
+        "MI6",
+        "VMRO-DPMNE",
+        "SDSM",
+        "Refugee Council",
+        "KCL",
+        "ICMPD",
+    ):
         register.find(name)
 
 
@@ -110,7 +118,10 @@ def test_republika_srpska_is_an_entity_level_group(register: Register) -> None:
         ("Spajic", "person/milojko-spajic"),
         ("spajić", "person/milojko-spajic"),
         ("Mr Kurti", "person/albin-kurti"),
-        ("Bosnia and Herzegovina’s presidency", "organisation/presidency-of-bosnia-and-herzegovina"),
+        (
+            "Bosnia and Herzegovina’s presidency",
+            "organisation/presidency-of-bosnia-and-herzegovina",
+        ),
         ("Q1246", "country/kosovo"),
         ("country/kosovo", "country/kosovo"),
         ("Oslobodjenje", "organisation/oslobodjenje"),
@@ -155,7 +166,12 @@ def test_a_name_that_fits_several_entities_lists_them() -> None:
     register = Register(
         [
             Entity("organisation/the-times", "news-organisation", "The Times", ("Times",)),
-            Entity("organisation/the-new-york-times", "news-organisation", "The New York Times", ("Times",)),
+            Entity(
+                "organisation/the-new-york-times",
+                "news-organisation",
+                "The New York Times",
+                ("Times",),
+            ),
         ],
         [],
     )
@@ -185,7 +201,9 @@ def test_office_like_names_resolve_by_country_and_date(
 
 def test_an_office_nobody_held_then_is_an_error(register: Register) -> None:
     with pytest.raises(LookupError_) as caught:
-        register.resolve_office_like("the Foreign Secretary", "country/united-kingdom", "2025-10-21")
+        register.resolve_office_like(
+            "the Foreign Secretary", "country/united-kingdom", "2025-10-21"
+        )
     assert caught.value.message == (
         "'the Foreign Secretary': nobody held UK Foreign Secretary on 2025-10-21 according to "
         "the register's mandates"
@@ -214,7 +232,9 @@ def test_offices_in_time(register: Register) -> None:
         ("David Lammy", "United Kingdom", "2025-10-21", False),
     ],
 )
-def test_who_speaks_for_whom(register: Register, voice: str, holder: str, date: str, speaks: bool) -> None:
+def test_who_speaks_for_whom(
+    register: Register, voice: str, holder: str, date: str, speaks: bool
+) -> None:
     assert register.speaks_for(register.find(voice), register.find(holder), date) is speaks
 
 
@@ -224,9 +244,17 @@ def test_the_register_compiles_to_its_graph(register: Register) -> None:
     mandate = idp + "mandate/albin-kurti--prime-minister-of-kosovo"
     assert (mandate, hg + "status", '"acting"') in quads
     assert (mandate, hg + "start", '"2021-03-22"^^<http://www.w3.org/2001/XMLSchema#date>') in quads
-    assert (idp + "organisation/gb-news", hg + "wikidataLinkMissing", '"true"^^<http://www.w3.org/2001/XMLSchema#boolean>') in quads
+    assert (
+        idp + "organisation/gb-news",
+        hg + "wikidataLinkMissing",
+        '"true"^^<http://www.w3.org/2001/XMLSchema#boolean>',
+    ) in quads
     assert (idp + "person/edi-rama", hg + "qidStatus", '"verified-1-source"') in quads
-    assert (idp + "person/albin-kurti", "http://www.w3.org/1999/02/22-rdf-syntax-ns#type", f"<{hg}Leader>") in quads
+    assert (
+        idp + "person/albin-kurti",
+        "http://www.w3.org/1999/02/22-rdf-syntax-ns#type",
+        f"<{hg}Leader>",
+    ) in quads
 
 
 def write(tmp_path: Path, text: str) -> Path:
