@@ -293,6 +293,8 @@ def _is_local(value: str) -> bool:
 
 
 def _choice(node: Node, key: str, allowed: tuple[str, ...] | list[str], what: str) -> str | None:
+    if node.pending(key, " with one of: " + ", ".join(allowed)):
+        return None
     value = node.text(key)
     if value is not None and value not in allowed:
         node.error(key, f"unknown {what} {value!r}; the allowed ones are: {', '.join(allowed)}")

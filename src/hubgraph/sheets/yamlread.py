@@ -36,9 +36,10 @@ class Problem:
 
 
 class SheetError(LoadError):
-    """A sheet (or the register, or the editorial file) with problems: all of them, at once."""
+    """Sources (sheets, the register, the editorial file, RDF files) with problems: all of
+    them, at once, each against its file and line."""
 
-    code = "sheet-invalid"
+    code = "validation-failed"
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
@@ -53,6 +54,8 @@ class Problems:
 
     file: str
     found: list[Problem] = field(default_factory=list)
+    pending: set[tuple[str, str]] = field(default_factory=set)
+    """(key, place) of the DECIDE values reported (a field may be read twice)."""
 
     def add(self, line: int | None, where: str, message: str) -> None:
         self.found.append(Problem(self.file, line, where, message))
@@ -94,6 +97,11 @@ def line_of(container: Any, key: str | int | None = None) -> int | None:
         return int(lc.line) + 1
 
 
+DECIDE = "DECIDE"
+"""What ``hubgraph new`` writes where a person must decide; a sheet that still has one does
+not load, and each is reported where it is."""
+
+
 class Node:
     """A mapping of the document with its place (``observations[2]``), so that every value
     read from it can be checked and every problem reported at its line."""
@@ -127,10 +135,21 @@ class Node:
             if key not in self.data or self.data[key] is None:
                 self.problems.add(self.line, self.field(key), "is required")
 
+    def pending(self, key: str, hint: str = "") -> bool:
+        """Whether ``key`` still reads DECIDE (reported once, here)."""
+        if self.data.get(key) != DECIDE:
+            return False
+        if (key, self.where) not in self.problems.pending:
+            self.problems.pending.add((key, self.where))
+            self.error(key, f"still to decide: replace DECIDE{hint} (see docs/coding-sheet.md)")
+        return True
+
     def has(self, key: str) -> bool:
         return key in self.data and self.data[key] is not None
 
     def text(self, key: str, *, required: bool = False) -> str | None:
+        if self.pending(key):
+            return None
         value = self.data.get(key)
         if value is None:
             if required and key not in self.data:
@@ -146,6 +165,8 @@ class Node:
         return str(value)
 
     def boolean(self, key: str) -> bool | None:
+        if self.pending(key, " with true or false"):
+            return None
         value = self.data.get(key)
         if value is None:
             return None
@@ -165,6 +186,8 @@ class Node:
 
     def date(self, key: str, *, required: bool = False) -> str | None:
         """A date as the sheet writes it: YYYY-MM-DD, YYYY-MM or YYYY (checked)."""
+        if self.pending(key, " with YYYY-MM-DD, YYYY-MM or YYYY"):
+            return None
         value = self.data.get(key)
         if value is None:
             if required:
@@ -181,6 +204,9 @@ class Node:
         value = self.data.get(key)
         if value is None:
             return []
+        if value == DECIDE:
+            self.pending(key)
+            return []
         if isinstance(value, str | int) and not isinstance(value, bool):
             return [(str(value), self.line_of(key))]
         if not isinstance(value, list):
@@ -188,7 +214,13 @@ class Node:
             return []
         out = []
         for i, item in enumerate(value):
-            if isinstance(item, str | int) and not isinstance(item, bool):
+            if item == DECIDE:
+                self.problems.add(
+                    line_of(value, i),
+                    f"{self.field(key)}[{i}]",
+                    "still to decide: replace DECIDE (see docs/coding-sheet.md)",
+                )
+            elif isinstance(item, str | int) and not isinstance(item, bool):
                 out.append((str(item), line_of(value, i)))
             else:
                 self.problems.add(
