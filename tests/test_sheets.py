@@ -621,3 +621,59 @@ def test_the_schema_catches_a_misspelt_key() -> None:
 def test_the_schema_command_prints_it(data: Path) -> None:
     done = hubgraph(data, "schema")
     assert done.returncode == 0 and json.loads(done.stdout) == sheet_schema()
+
+
+# ---------------------------------------------------------------------- the editorial file
+
+EDITORIAL = """editorial: 1
+facts:
+  - id: freedonia-fact
+    text: "Freedonia's plan was announced in 2025."
+    about: [Freedonia, Test plan]
+    date: 2025-01
+    explains: [snippet/freedonia-open]
+    reference: "written for the tests"
+judgments:
+  - id: weekly-is-wrong
+    text: "The weekly's claim is contradicted by the snippet's observation."
+    item: snippet/weekly-claims-talks
+    contradicted_by: [snippet/freedonia-open]
+    reference: "written for the tests"
+"""
+
+
+def test_the_editorial_file_compiles_to_its_graph(data: Path) -> None:
+    from hubgraph.sheets.editorial import EDITORIAL_GRAPH, compile_editorial
+
+    write(data, SHEET)
+    path = data / "editorial.yaml"
+    path.write_text(EDITORIAL, encoding="utf-8")
+    quads = compile_editorial(path, read_register(data / "register.yaml"), catalog_for(data))
+    assert {q.graph_name for q in quads} == {ox.NamedNode(EDITORIAL_GRAPH)}
+    t = {(str(q.subject), q.predicate.value, str(q.object)) for q in quads}
+    fact = f"<{ID}editorial/freedonia-fact>"
+    assert (fact, HG + "reference", '"written for the tests"') in t
+    assert (fact, HG + "explains", f"<{ID}stance/snippet/freedonia-open>") in t
+    assert (fact, HG + "date", '"2025-01"^^<http://www.w3.org/2001/XMLSchema#gYearMonth>') in t
+    assert (
+        f"<{ID}stance/snippet/freedonia-open>",
+        HG + "contradicts",
+        f"<{ID}claim/snippet/weekly-claims-talks>",
+    ) in t
+
+
+def test_the_editorial_files_mistakes(data: Path) -> None:
+    from hubgraph.sheets.editorial import compile_editorial
+
+    write(data, SHEET)
+    path = data / "editorial.yaml"
+    text = EDITORIAL.replace("about: [Freedonia, Test plan]", "about: [Fredonia]").replace(
+        '    reference: "written for the tests"\njudgments', "judgments"
+    )
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(SheetError) as caught:
+        compile_editorial(path, read_register(data / "register.yaml"), catalog_for(data))
+    assert [str(p) for p in caught.value.problems] == [
+        f"{path}:3: facts[0].reference: is required",
+        f"{path}:5: facts[0].about: no entity named 'Fredonia' in the register; did you mean 'Freedonia'?",
+    ]
