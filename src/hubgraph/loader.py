@@ -146,6 +146,7 @@ class Reader:
     sources_dir: Path | None = None
     data_dir: Path | None = None
     check_file_names: bool = True
+    only_under: str | None = None
     problems: list[Problem] = field(default_factory=list)
 
     def read(self, paths: Sequence[Path]) -> list[Source]:
@@ -198,8 +199,25 @@ class Reader:
                     sources.append(read_source(path))
             except SheetError as exc:
                 self.problems.extend(exc.problems)
+        self._refuse_graphs_outside(sources)
         self._check(sources, register)
         return sources
+
+    def _refuse_graphs_outside(self, sources: list[Source]) -> None:
+        """Loads over HTTP may add or replace source graphs only: refused before any check."""
+        if self.only_under is None:
+            return
+        for source in sources:
+            outside = [
+                g
+                for g in source.graphs
+                if not (g.startswith(self.only_under) and g != self.only_under)
+            ]
+            if outside:
+                raise GraphNotAllowed(
+                    f"{source.path.name}: graph <{outside[0]}> is not a source graph; a load "
+                    f"may only write graphs under <{self.only_under}>, so nothing was loaded"
+                )
 
     def _check(self, sources: list[Source], register: Register | None) -> None:
         ontology = self.shapes.parent / "hubgraph.ttl"
@@ -297,9 +315,11 @@ def read_and_check(
     sources_dir: Path | None = None,
     data_dir: Path | None = None,
     check_file_names: bool = True,
+    only_under: str | None = None,
 ) -> list[Source]:
-    """Read and check every file; raise (with every problem) before anything is written."""
-    reader = Reader(shapes, register, sources_dir, data_dir, check_file_names)
+    """Read and check every file; raise (with every problem) before anything is written.
+    ``only_under`` refuses any graph whose name does not start with it."""
+    reader = Reader(shapes, register, sources_dir, data_dir, check_file_names, only_under)
     sources = reader.read(paths)
     if reader.problems:
         raise SheetError(reader.problems)
@@ -349,17 +369,8 @@ def load_sources(
         sources_dir=sources_dir,
         data_dir=data_dir,
         check_file_names=check_file_names,
+        only_under=only_under,
     )
-    if only_under is not None:
-        for source in sources:
-            outside = [
-                g for g in source.graphs if not (g.startswith(only_under) and g != only_under)
-            ]
-            if outside:
-                raise GraphNotAllowed(
-                    f"{source.path.name}: graph <{outside[0]}> is not a source graph; a load "
-                    f"may only write graphs under <{only_under}>, so nothing was loaded"
-                )
     if ontology_dir is not None:
         sources = ontology_sources(ontology_dir) + sources
     store.replace_graphs([s.dataset for s in sources])

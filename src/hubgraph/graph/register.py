@@ -476,12 +476,13 @@ def parse_entity(node: Node, *, source: str | None = None) -> Entity | None:
             node.error("qid_status", "is required with a qid (verified or verified-1-source)")
     elif status not in QID_STATUSES:
         node.error("qid_status", f"unknown status {status!r}; one of: {', '.join(QID_STATUSES)}")
-    if qid is not None and not QID.match(qid):
+    malformed = qid is not None and not QID.match(qid)
+    if malformed:
         node.error("qid", f"{qid!r} is not a Wikidata QID (Q followed by digits)")
         qid = None
     if qid and status == "none":
         node.error("qid", "a qid with qid_status none; remove the qid or give its status")
-    if not qid and status in {"verified", "verified-1-source"}:
+    if not qid and not malformed and status in {"verified", "verified-1-source"}:
         node.error("qid_status", f"is {status!r} but there is no qid")
     links = {key: value for key in LINKS if (value := node.text(key))}
     office_type = node.text("office_type")

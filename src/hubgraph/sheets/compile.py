@@ -463,9 +463,13 @@ class _Compiler:
         )
         holder = self.resolve(obs.holder, HOLDER_KINDS)
         policy = self.resolve(obs.policy, {"policy"})
-        voice = self.resolve(
-            obs.voice, ACTOR_KINDS, country=holder.id if holder else None, date=date
-        )
+        voice = None
+        if holder is not None or not self.register.office_like(obs.voice.text if obs.voice else ""):
+            # An office-like voice ("the Prime Minister") needs the holder's country: when
+            # the holder is wrong, that is the one problem to report.
+            voice = self.resolve(
+                obs.voice, ACTOR_KINDS, country=holder.id if holder else None, date=date
+            )
         citing = self.resolve(obs.citing, ACTOR_KINDS)
         if (
             holder
@@ -511,7 +515,8 @@ class _Compiler:
         self.date(s, HG + "date", date, precision=True)
         self.lit(s, HG + "dateBasis", basis)
         self.add(s, HG + "inSource", self.src)
-        for ev in self._evidence(obs.evidence, obs.where, obs.line):
+        evidence = self._evidence(obs.evidence, obs.where, obs.line)
+        for ev in evidence:
             self.add(s, HG + "derivedFrom", ev)
         if citing:
             self.add(s, HG + "citing", self.node(citing))
@@ -543,12 +548,9 @@ class _Compiler:
             for n in cond.concerns:
                 if (entity := self.resolve(n, ANY_KIND)) is not None:
                     self.add(c, HG + "concerns", self.node(entity))
-            evidence = (
-                self._evidence(cond.evidence, cond.where, cond.line, required=False)
-                if cond.evidence
-                else []
-            )
-            for ev in evidence or self._evidence(obs.evidence, obs.where, obs.line, required=False):
+            # A condition without evidence of its own rests on its observation's.
+            own = self._evidence(cond.evidence, cond.where, cond.line, required=False)
+            for ev in own if cond.evidence else evidence:
                 self.add(c, HG + "derivedFrom", ev)
             self.lit(c, HG + "note", cond.note)
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError
 
 from hubgraph.errors import LoadError
@@ -65,6 +66,23 @@ class Problems:
             raise SheetError(list(self.found))
 
 
+class _Constructor(RoundTripConstructor):
+    """Dates stay the text they are written as: the sheet's checks read them (a 2025-13-01
+    is a problem at its line, not a crash), and YYYY-MM stays what it says."""
+
+
+_Constructor.add_constructor(
+    "tag:yaml.org,2002:timestamp",
+    lambda constructor, node: constructor.construct_scalar(node),  # type: ignore[no-any-return]
+)
+
+
+def _yaml() -> YAML:
+    yaml = YAML(typ="rt")
+    yaml.Constructor = _Constructor
+    return yaml
+
+
 def read_yaml(path: Path) -> Any:
     """The YAML document in ``path``, as ruamel.yaml's commented (line-aware) containers."""
     try:
@@ -72,7 +90,7 @@ def read_yaml(path: Path) -> Any:
     except (OSError, UnicodeDecodeError) as exc:
         raise LoadError(f"{path}: cannot read it ({exc})") from None
     try:
-        return YAML(typ="rt").load(text)
+        return _yaml().load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark
         line = mark.line + 1 if mark is not None else None
