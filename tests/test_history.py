@@ -346,3 +346,53 @@ def test_the_readme_history_section_shows_what_the_commands_print() -> None:
         )  # fmt: skip
         assert done.returncode == 0, done.stderr
         assert done.stdout == shown, command
+
+
+# -- the CLI and the Python client answer the same -----------------------------------------------
+def test_the_cli_exports_the_observations(data_service: QueryService, tmp_path: Path) -> None:
+    history = run(data_service, "stance-history")
+    for fmt in ("observations-csv", "observations-jsonl"):
+        done = subprocess.run(
+            [sys.executable, "-m", "hubgraph.cli", "--store", "memory", "export", "--format", fmt],
+            capture_output=True, text=True, cwd=ROOT, timeout=300,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        lines = done.stdout.splitlines()
+        if fmt == "observations-csv":
+            assert lines[0].startswith("observation,date,datePrecision,")
+            assert len(lines) == len(history) + 1
+        else:
+            assert [json.loads(line)["observation"] for line in lines] == [
+                r["observation"] for r in run(data_service, "observations")
+            ]
+
+
+def test_the_client_has_the_history_methods() -> None:
+    from hubgraph.client import Client
+
+    settings = Settings(
+        store="memory",
+        data_dir=ROOT / "data",
+        ontology_dir=ROOT / "ontology",
+        queries_dir=ROOT / "queries",
+        workers=1,
+        service_allowlist=(),
+    )
+    with Client.in_process(settings) as hub:
+        history = hub.stance_history(country="Q1246")
+        assert history and {r["countryLabel"] for r in history} == {"Kosovo"}
+        assert hub.stance_history(country=["Q1246", "Q221"]) == hub.canned(
+            "stance-history", country=["Q1246", "Q221"]
+        )
+        october = hub.stances(as_of="2025-10-31", latest=True, holder="Q1246")
+        assert {r["positionLabel"] for r in october} == {"willing"}
+        assert all(isinstance(r["contested"], bool) for r in october)
+        assert hub.disputes() == hub.canned("disputes")
+        assert hub.changes() and hub.corroboration()
+        assert {r["country"] for r in hub.timeline(country="Q236")} == {ID + "country/montenegro"}
+        frame = hub.observations()
+        assert len(frame) == len(hub.canned("stance-history"))
+        assert str(frame["dateStart"].dtype).startswith("datetime64")
+        assert set(hub.observations(country="Q221")["countryLabel"]) == {"North Macedonia"}
+        assert 'data-as-of="2025-05-31"' in hub.stance_map_svg(as_of="2025-05-31")
+        assert "hg-mark" in hub.timeline_svg(country="Q1246")

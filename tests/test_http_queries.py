@@ -78,8 +78,9 @@ def test_list_describes_parameters(listing: dict[str, dict[str, Any]]) -> None:
     assert {c["value"] for c in stances["position"]["choices"]} == {
         "willing",
         "open-with-conditions",
+        "open-to-talks",
+        "not-approached",
         "refuses",
-        "approached-no-stance-known",
     }
     (actor,) = listing["actor"]["parameters"]
     assert actor["required"] is True
