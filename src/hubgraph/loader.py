@@ -259,6 +259,8 @@ class Reader:
                     {q.subject.value for q in s.dataset if isinstance(q.subject, ox.NamedNode)},
                 )
                 for s in sources
+                # the editorial graph's judgments say that one source's item contradicts another's
+                if s.kind != "editorial"
             )
         )
         graphs_seen: dict[str, Path] = {}
