@@ -349,7 +349,8 @@ def _refuse_claimed_elsewhere(store: GraphStore, sources: list[Source]) -> None:
         )
         for i in range(0, len(subjects), CHUNK):
             values = " ".join(f"<{s}>" for s in subjects[i : i + CHUNK])
-            sparql = f"SELECT DISTINCT ?s ?g WHERE {{ VALUES ?s {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }}"
+            pattern = f"VALUES ?s {{ {values} }} GRAPH ?g {{ ?s ?p ?o }}"
+            sparql = f"SELECT DISTINCT ?s ?g WHERE {{ {pattern} }}"
             for row in store.query(sparql):  # type: ignore[union-attr]
                 graph, subject = row["g"].value, row["s"].value  # type: ignore[index]
                 if graph not in replaced:
