@@ -170,3 +170,22 @@ def test_a_draft_with_decisions_made_loads(draft: Path, register: Register, tmp_
     path.write_text(text, encoding="utf-8")
     compiled = compile_sheet(read_sheet(path), register, Catalog(), SOURCES)
     assert compiled.text_checked and len(compiled.quads) > 100
+
+
+def test_new_refuses_a_bad_date_or_publisher_with_a_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from hubgraph.cli import main
+
+    text = tmp_path / "snippet.txt"
+    text.write_text('A snippet written for the tests: "words".\n', encoding="utf-8")
+    assert main(["new", str(text), "--date", "May 2025"]) == 1
+    assert capsys.readouterr().err == (
+        "Error: --date 'May 2025' is not a date; write YYYY-MM-DD, YYYY-MM or YYYY\n"
+    )
+    assert main(["new", str(text), "--publisher", "Sky Nws"]) == 1
+    assert capsys.readouterr().err == (
+        "Error: no entity named 'Sky Nws' in the register; did you mean 'Sky News' or 'RKS News'?\n"
+    )
+    assert main(["new", str(text), "-o", str(tmp_path / "snippet.yaml")]) == 0
+    assert "quotes:" in (tmp_path / "snippet.yaml").read_text(encoding="utf-8")

@@ -495,3 +495,22 @@ def test_a_disk_error_mid_load_rolls_back_at_once(
     monkeypatch.setattr(store_module, "crash_point", lambda step: None)
     load_data(disk_store, settings)  # and the store takes the next load
     assert canonical(disk_store) == same
+
+
+def test_a_stance_already_in_the_store_under_another_source_is_refused(
+    disk_store: OxigraphStore, settings: Settings, tmp_path: Path
+) -> None:
+    stance = f"{ID}stance/kosovo-uk-return-hubs"
+    body = f'<{stance}> <http://www.w3.org/2000/01/rdf-schema#label> "Kosovo"@en .'
+    first = write_variant(tmp_path, f"<{SOURCE}one> {{ {body} }}", "one.trig")
+    load_data(disk_store, settings, [first])
+    second = write_variant(tmp_path, f"<{SOURCE}two> {{ {body} }}", "two.trig")
+    before = snapshot(disk_store)
+    with pytest.raises(SheetError) as caught:
+        load_data(disk_store, settings, [second])
+    assert problems(caught) == [
+        f"{second}: <{stance}> is already described by <{SOURCE}one> in the store; a stance or "
+        "claim belongs to one source (give this one an IRI of its own)"
+    ]
+    assert snapshot(disk_store) == before
+    load_data(disk_store, settings, [first])  # replacing the source that owns it is fine

@@ -677,3 +677,20 @@ def test_the_editorial_files_mistakes(data: Path) -> None:
         f"{path}:3: facts[0].reference: is required",
         f"{path}:5: facts[0].about: no entity named 'Fredonia' in the register; did you mean 'Freedonia'?",
     ]
+
+
+def test_an_editorial_judgment_on_source_items_loads_with_them(data: Path) -> None:
+    """The judgment's `hg:contradicts` is about a source's item, in the editorial graph: that is
+    no source restating another's stance."""
+    from hubgraph.loader import read_and_check
+
+    write(data, SHEET)
+    (data / "editorial.yaml").write_text(EDITORIAL, encoding="utf-8")
+    found = read_and_check(
+        [data], ROOT / "ontology" / "shapes.ttl", sources_dir=data / "texts", data_dir=data
+    )
+    assert sorted(g for s in found for g in s.graphs) == [
+        "https://w3id.org/hubgraph/graph/editorial",
+        "https://w3id.org/hubgraph/graph/register",
+        "https://w3id.org/hubgraph/source/snippet",
+    ]

@@ -29,7 +29,7 @@ from hubgraph.sheets.format import read_sheet
 from hubgraph.sheets.yamlread import Problem, SheetError
 from hubgraph.store import GraphStore
 from hubgraph.validation import Check, load_shapes, validate_store
-from hubgraph.vocabulary import ONTOLOGY_GRAPH, SHAPES_GRAPH, SOURCE
+from hubgraph.vocabulary import ID, ONTOLOGY_GRAPH, SHAPES_GRAPH, SOURCE
 
 FORMATS_BY_SUFFIX = {
     ".trig": ox.RdfFormat.TRIG,
@@ -258,7 +258,8 @@ class Reader:
                     s.path,
                     {q.subject.value for q in s.dataset if isinstance(q.subject, ox.NamedNode)},
                 )
-                for s in sources  # editorial judgments link items of sources, own none
+                for s in sources
+                # the editorial graph's judgments say that one source's item contradicts another's
                 if s.kind != "editorial"
             )
         )
@@ -326,6 +327,42 @@ def read_and_check(
     return sources
 
 
+STANCE_OR_CLAIM = (ID + "stance/", ID + "claim/")
+CHUNK = 200
+
+
+def _refuse_claimed_elsewhere(store: GraphStore, sources: list[Source]) -> None:
+    """A stance or claim IRI that a graph already in the store (and not replaced by this load)
+    describes belongs to that source: restating it is refused."""
+    replaced = {g for s in sources for g in s.graphs}
+    problems: list[Problem] = []
+    for source in sources:
+        if source.kind == "editorial":
+            continue
+        subjects = sorted(
+            {
+                q.subject.value
+                for q in source.dataset
+                if isinstance(q.subject, ox.NamedNode)
+                and q.subject.value.startswith(STANCE_OR_CLAIM)
+            }
+        )
+        for i in range(0, len(subjects), CHUNK):
+            values = " ".join(f"<{s}>" for s in subjects[i : i + CHUNK])
+            pattern = f"VALUES ?s {{ {values} }} GRAPH ?g {{ ?s ?p ?o }}"
+            sparql = f"SELECT DISTINCT ?s ?g WHERE {{ {pattern} }}"
+            for row in store.query(sparql):  # type: ignore[union-attr]
+                graph, subject = row["g"].value, row["s"].value  # type: ignore[index]
+                if graph not in replaced:
+                    message = (
+                        f"<{subject}> is already described by <{graph}> in the store; a stance "
+                        "or claim belongs to one source (give this one an IRI of its own)"
+                    )
+                    problems.append(Problem(str(source.path), None, "", message))
+    if problems:
+        raise SheetError(problems)
+
+
 def ontology_sources(ontology_dir: Path) -> list[Source]:
     sources = []
     for name, graph in (("hubgraph.ttl", ONTOLOGY_GRAPH), ("shapes.ttl", SHAPES_GRAPH)):
@@ -371,6 +408,7 @@ def load_sources(
         check_file_names=check_file_names,
         only_under=only_under,
     )
+    _refuse_claimed_elsewhere(store, sources)
     if ontology_dir is not None:
         sources = ontology_sources(ontology_dir) + sources
     store.replace_graphs([s.dataset for s in sources])

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from hubgraph.errors import LoadError
 from hubgraph.graph.register import Entity, LookupError_, Register
 from hubgraph.sheets.anchor import Text
 from hubgraph.sheets.yamlread import DECIDE, valid_date
@@ -273,7 +274,7 @@ def draft_sheet(
     if publisher:
         publisher_entity = register.find(publisher, {"news-organisation", "organisation"})
     if date is not None and not valid_date(date):
-        raise ValueError(f"--date {date!r} is not a date; write YYYY-MM-DD, YYYY-MM or YYYY")
+        raise LoadError(f"--date {date!r} is not a date; write YYYY-MM-DD, YYYY-MM or YYYY")
     out: list[str] = []
     w = out.append
     w(f"# DRAFT written by `hubgraph new` from {path.name}. Everything marked DECIDE is a")
