@@ -115,5 +115,20 @@ def test_quickstart_runs_top_to_bottom(server, tmp_path: Path) -> None:  # type:
     for country in ("Kosovo", "Montenegro", "Albania", "Bosnia and Herzegovina", "North Macedonia"):
         assert f'data-label="{country}"' in svg
 
+    history = outputs_text(cell_with(nb, "hub.stance_history("))
+    assert "Vjosa Osmani" in history and "Albin Kurti" in history and "acting" in history
+    assert history.index("Vjosa Osmani") < history.index("Albin Kurti")
+    disputes = outputs_text(cell_with(nb, "hub.disputes()"))
+    assert "denies" in disputes and "The Times" in disputes
+    as_of = cell_with(nb, 'hub.stance_map_svg(as_of="2025-10-31")')
+    assert any("image/svg+xml" in getattr(o, "data", {}) for o in as_of.outputs)
+    timeline = cell_with(nb, "hub.timeline_svg(")
+    assert any(
+        "hg-mark" in o.data.get("image/svg+xml", "") for o in timeline.outputs if hasattr(o, "data")
+    )
+    over_time = cell_with(nb, "hub.observations()")
+    assert any(o.output_type == "display_data" and "image/png" in o.data for o in over_time.outputs)
+    assert (tmp_path / "positions-over-time.png").stat().st_size > 1000
+
     failure = outputs_text(cell_with(nb, "except HubgraphClientError"))
     assert failure.startswith("400 malformed-query")

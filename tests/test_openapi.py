@@ -126,8 +126,9 @@ def test_concept_enums_are_the_skos_schemes(openapi: dict[str, Any], http: httpx
     assert set(value_schema(openapi, position["schema"])["enum"]) == {
         "willing",
         "open-with-conditions",
+        "open-to-talks",
+        "not-approached",
         "refuses",
-        "approached-no-stance-known",
     }
     conditions = openapi["paths"]["/queries/countries-attaching-conditions"]["get"]
     (kind,) = [p for p in conditions["parameters"] if p["name"] == "kind"]

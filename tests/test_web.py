@@ -634,7 +634,10 @@ def test_keyboard(server, page: Page) -> None:  # type: ignore[no-untyped-def]
     expect(page.get_by_role("tab", name="Canned queries")).to_be_focused()
     expect(page.locator("#panel-gallery")).to_be_visible()
     page.keyboard.press("End")
+    expect(page.locator("#panel-timeline")).to_be_visible()
+    page.keyboard.press("ArrowLeft")
     expect(page.locator("#panel-map")).to_be_visible()
+    page.keyboard.press("End")
     page.keyboard.press("ArrowRight")  # wraps round
     expect(page.locator("#panel-query")).to_be_visible()
     # A #map link on the same page switches tabs.

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import json
 import os
 import re
 import threading
@@ -352,6 +353,62 @@ class Client:
         name entities). All rows are fetched, page after page, unless ``limit`` is given."""
         return self.canned_table(name, limit=limit, offset=offset, **params)[1]
 
+    # -- the graph over time ------------------------------------------------------------
+    def stance_history(self, country: str | Iterable[str] | None = None) -> list[dict[str, Any]]:
+        """Every stance observation in date order (the ``stance-history`` canned query), for
+        the countries named by QID (``Q1246``) or id (``country/kosovo``), or for all."""
+        return self.canned("stance-history", **_optional(country=_listed(country)))
+
+    def stances(
+        self,
+        *,
+        as_of: str | datetime.date | None = None,
+        latest: bool | None = None,
+        **params: Any,
+    ) -> list[dict[str, Any]]:
+        """The ``stances`` canned query: ``as_of`` keeps what was known by that date,
+        ``latest=True`` each holder's latest observations then (``contested`` says where
+        they disagree); other parameters (policy, position, holder, reportedBy) as keywords."""
+        return self.canned("stances", **params, **_optional(asOf=as_of, latest=latest))
+
+    def disputes(self) -> list[dict[str, Any]]:
+        """Each claim or observation with what denies or contradicts it, both with sources."""
+        return self.canned("disputes")
+
+    def changes(self, policy: str | None = None) -> list[dict[str, Any]]:
+        """Each change of a country's position between consecutive observations."""
+        return self.canned("changes", **_optional(policy=policy))
+
+    def corroboration(self) -> list[dict[str, Any]]:
+        """Each stance or claim with its number of sources and of independent origins."""
+        return self.canned("corroboration")
+
+    def timeline(self, country: str | Iterable[str] | None = None) -> list[dict[str, Any]]:
+        """Dated items in date order (``timeline``), optionally only about these countries."""
+        return self.canned("timeline", **_optional(country=_listed(country)))
+
+    def observations(self, country: str | Iterable[str] | None = None) -> pandas.DataFrame:
+        """The analysts' table (``/exports/observations.jsonl``; columns in
+        docs/observations.md) as a pandas DataFrame, one row per observation; ``dateStart``
+        and ``dateEnd`` (the date as an interval of days) are pandas timestamps."""
+        try:
+            import pandas
+        except ImportError as exc:
+            raise ImportError(PANDAS_MISSING) from exc
+        params = [("country", c) for c in _listed(country) or []]
+        text = self._request("GET", "/exports/observations.jsonl", params=params).text
+        records = [json.loads(line) for line in text.splitlines() if line.strip()]
+        frame = pandas.DataFrame.from_records(records)
+        for column in ("dateStart", "dateEnd"):
+            if column in frame:
+                frame[column] = pandas.to_datetime(frame[column])
+        return frame
+
+    def timeline_svg(self, country: str | Iterable[str] | None = None) -> str:
+        """The timeline as SVG text: one row per country, a mark per observation."""
+        params = [("country", c) for c in _listed(country) or []]
+        return self._request("GET", "/timeline.svg", params=params).text
+
     # -- entities and documents --------------------------------------------------------
     def entity(self, value: str) -> dict[str, Any]:
         """One entity by QID (``Q1246``), short id (``country/kosovo``) or IRI: its label,
@@ -365,12 +422,16 @@ class Client:
             text = text[len(ID) :]
         return dict(self._request("GET", "/entities/" + quote(text, safe="/")).json())
 
-    def stance_map_svg(self, policy: str | None = None) -> str:
+    def stance_map_svg(
+        self, policy: str | None = None, as_of: str | datetime.date | None = None
+    ) -> str:
         """The stance map as SVG text (``IPython.display.SVG(...)`` shows it in a notebook):
-        the proposing country in the centre, every country with a stance around it, coloured
-        by position, with the kinds of its conditions on the edges and its quotes in titles."""
-        params = {"policy": policy} if policy else None
-        return self._request("GET", "/stance-map.svg", params=params).text
+        the proposing country in the centre, every country around it with its latest
+        position as of ``as_of`` (default: all the data), contested ones marked, coloured by
+        position, with the kinds of its conditions on the edges and its quotes, each under its
+        own speaker, in titles."""
+        params = _optional(policy=policy, asOf=as_of)
+        return self._request("GET", "/stance-map.svg", params=params or None).text
 
     # -- pandas ------------------------------------------------------------------------
     def dataframe(self, query: str) -> pandas.DataFrame:
@@ -382,6 +443,27 @@ class Client:
     ) -> pandas.DataFrame:
         """A canned query's rows as a pandas DataFrame (see :meth:`canned`)."""
         return _dataframe(*self.canned_table(name, limit=limit, offset=offset, **params))
+
+
+def _listed(value: str | Iterable[str] | None) -> list[str] | None:
+    if value is None:
+        return None
+    return [value] if isinstance(value, str) else list(value)
+
+
+def _optional(**params: Any) -> dict[str, Any]:
+    """The parameters that are given, as query-string values (dates in ISO form, booleans as
+    true/false)."""
+    out: dict[str, Any] = {}
+    for key, value in params.items():
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        elif isinstance(value, datetime.date):
+            value = value.isoformat()
+        out[key] = value
+    return out
 
 
 def _dataframe(variables: Iterable[str], rows: list[dict[str, Any]]) -> pandas.DataFrame:

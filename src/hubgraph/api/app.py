@@ -17,7 +17,19 @@ from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hubgraph import __version__
-from hubgraph.api import canned, describe, docs, entities, health, releases, sources, sparql, web
+from hubgraph.api import (
+    canned,
+    describe,
+    docs,
+    entities,
+    exports,
+    health,
+    releases,
+    sheet_schema,
+    sources,
+    sparql,
+    web,
+)
 from hubgraph.api.departures import note_departure
 from hubgraph.api.fastpath import CLIENT_GONE, FastPath, HubgraphApp
 from hubgraph.api.responses import error_body, error_response
@@ -146,8 +158,10 @@ def create_app(settings: Settings, service: QueryService | None = None) -> FastA
     app.include_router(canned.canned_router(service))
     app.include_router(entities.router)
     app.include_router(describe.router)
+    app.include_router(exports.router)
     app.include_router(health.router)
     app.include_router(releases.router)
+    app.include_router(sheet_schema.router)
     if settings.write_token:
         app.include_router(sources.router)
     app.include_router(docs.router)

@@ -12,13 +12,14 @@ from html import escape
 from importlib import resources
 from urllib.parse import quote
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from hubgraph import __version__
 from hubgraph.api.responses import error_body, in_thread, service_of
 from hubgraph.errors import NotFound
 from hubgraph.stance_map import RETURN_HUBS, stance_map_svg
+from hubgraph.timeline import timeline_svg
 from hubgraph.vocabulary import BASE, ID, PREFIXES, WIKIDATA_ENTITY, compact, prefix_block
 
 router = APIRouter()
@@ -43,6 +44,7 @@ WHERE {
 }
 ORDER BY ?countryLabel
 """
+COUNTRIES = Query(default=None, description="only these countries (QIDs such as Q1246, or ids)")
 HIDDEN_FACTS = {"type", "Wikidata entity", "alternative label"}
 
 
@@ -97,14 +99,36 @@ async def static_file(name: str) -> Response:
     "/stance-map.svg",
     summary="The stance map as SVG",
     description="The country proposing the policy in the centre, every country holding a "
-    "stance on it around, coloured by position, with the kinds of the conditions it attaches "
-    "on the edges; each country's `<g>` carries its quotes (`data-quotes`, `<title>`).",
+    "stance on it around, with its latest position as of `asOf` (YYYY-MM-DD; default: all the "
+    "data), contested ones marked (`data-contested`), coloured by position, with the kinds of "
+    "the conditions it attaches on the edges; each country's `<g>` carries its observations "
+    "(`data-observations`) and its quotes, each under its own speaker (`data-quotes`, "
+    "`<title>`).",
     tags=["Graph"],
     response_class=Response,
     responses={200: {"content": {"image/svg+xml": {}}}},
 )
-async def stance_map(request: Request, policy: str = RETURN_HUBS) -> Response:
-    svg = await in_thread(stance_map_svg, service_of(request), policy)
+async def stance_map(
+    request: Request, policy: str = RETURN_HUBS, asOf: str | None = None
+) -> Response:
+    svg = await in_thread(stance_map_svg, service_of(request), policy, asOf or None)
+    return Response(svg, media_type="image/svg+xml; charset=utf-8")
+
+
+@router.get(
+    "/timeline.svg",
+    summary="The timeline as SVG",
+    description="One row per country, time across, a mark per stance observation coloured by "
+    "its position (a date known to the month or year spans its interval), the reported claims "
+    "about each country as diamonds, denied or contradicted ones crossed and linked to what "
+    "denies them. Each mark's `<g>` carries its quote, voice, office and source (`data-*`, "
+    "`<title>`). `country` (QIDs or ids, repeatable) keeps only those countries.",
+    tags=["Graph"],
+    response_class=Response,
+    responses={200: {"content": {"image/svg+xml": {}}}},
+)
+async def timeline(request: Request, country: list[str] | None = COUNTRIES) -> Response:
+    svg = await in_thread(timeline_svg, service_of(request), country or [])
     return Response(svg, media_type="image/svg+xml; charset=utf-8")
 
 

@@ -370,7 +370,7 @@
   }
 
   // -- tabs --------------------------------------------------------------------------
-  const TABS = ["query", "gallery", "map"];
+  const TABS = ["query", "gallery", "map", "timeline"];
   const loaded = {};
   const tabs = Array.from(document.querySelectorAll("[role=tab]"));
   function showTab(name, push) {
@@ -382,7 +382,8 @@
     }
     if (push && location.hash !== `#${name}`) history.replaceState(null, "", `${location.pathname}${location.search}#${name}`);
     if (name === "gallery" && !loaded.gallery) loaded.gallery = loadGallery();
-    if (name === "map" && !loaded.map) loaded.map = loadMap();
+    if (name === "map" && !loaded.map) loaded.map = loadMap(new URLSearchParams(location.search).get("asOf"));
+    if (name === "timeline" && !loaded.timeline) loaded.timeline = loadTimeline();
     return loaded[name] || Promise.resolve();
   }
   tabs.forEach((tab, index) => {
@@ -850,6 +851,7 @@
     const quotes = parseData(node, "quotes");
     const statements = parseData(node, "statements");
     const conditions = parseData(node, "conditions");
+    const observations = parseData(node, "observations");
     const voicedHref = d.voicedByEntity ? entityHref(d.voicedByEntity) : null;
     const panel = $("#stance-detail");
     const parts = [
@@ -859,9 +861,15 @@
       d.voicedBy ? el("p", { class: "voice" }, "Voiced by ",
         voicedHref ? el("a", { href: voicedHref }, d.voicedBy) : d.voicedBy) : null,
       d.reportedBy ? el("p", { class: "voice" }, `Reported by ${d.reportedBy}`) : null,
+      d.contested === "true" ? el("p", { class: "contested-note" }, "Contested: the latest observations disagree.") : null,
+      observations.length ? el("div", { class: "observations" }, el("h3", null,
+        observations.length === 1 ? "Latest observation" : `Latest observations (${observations.length})`),
+        el("ul", null, observations.map((o) => el("li", null,
+          el("strong", null, o.positionLabel), o.voicedBy ? ` — ${o.voicedBy}` : "",
+          ` · ${o.sourceTitle || o.source || "source"}${o.source && o.sourceTitle ? ` (${o.source})` : ""}${o.date ? ` · ${o.date}` : ""}`)))) : null,
       quotes.length
         ? el("div", { class: "quotes" }, quotes.map((q) => el("blockquote", null, `“${q.text}”`,
-          el("footer", null, `— ${q.speaker || d.voicedBy || "unknown speaker"}${q.line ? `, line ${q.line}` : ""}`))))
+          el("footer", null, `— ${q.speaker || "unknown speaker"}${q.source ? `, in ${q.source}` : ""}${q.line ? `, line ${q.line}` : ""}`))))
         : el("div", { class: "quotes" }, el("p", { class: "muted small" }, "No direct quote: the stance rests on these sentences of the source."),
           statements.map((s) => el("blockquote", { class: "statement" }, s.text,
             el("footer", null, s.line ? `source sentence, line ${s.line}` : "source sentence")))),
@@ -875,9 +883,10 @@
     panel.replaceChildren(...parts.filter((part) => part));
   }
 
-  async function loadMap() {
+  async function loadMap(asOf) {
     const holder = $("#stance-map");
-    const response = await fetch("/stance-map.svg");
+    $("#as-of").value = asOf || "";
+    const response = await fetch("/stance-map.svg" + (asOf ? `?asOf=${encodeURIComponent(asOf)}` : ""));
     if (!response.ok) {
       holder.replaceChildren(errorBox(await errorFrom(response)));
       return;
@@ -891,6 +900,7 @@
       Array.from(holder.querySelectorAll(".hg-country")).map((node) => el("button", {
         type: "button", class: "secondary", onclick: () => { showCountry(node, true); $("#stance-detail").scrollIntoView({ block: "start" }); },
       }, node.dataset.label)));
+    for (const old of document.querySelectorAll("#panel-map .country-list")) old.remove();
     holder.closest(".map-figure").after(list);
     const figure = holder.closest(".map-figure");
     if (figure.scrollWidth > figure.clientWidth) figure.scrollLeft = (figure.scrollWidth - figure.clientWidth) / 2;
@@ -898,6 +908,66 @@
       node.addEventListener("click", () => showCountry(node, true));
       node.addEventListener("keydown", (event) => {
         if (event.key === "Enter" || event.key === " ") { event.preventDefault(); showCountry(node, true); }
+      });
+    }
+  }
+
+  // The map's date: ?asOf= in the address, so that a shared link shows the same map.
+  function showAsOf(asOf) {
+    const params = new URLSearchParams();
+    if (asOf) params.set("asOf", asOf);
+    setAddress(params, "map", true);
+    $("#stance-detail").replaceChildren(el("h2", null, "Select a country"),
+      el("p", { class: "muted" }, asOf ? `The map shows each country's latest position as of ${asOf}.` : "The map shows each country's latest position in all the data."));
+    loaded.map = loadMap(asOf);
+    return loaded.map;
+  }
+  $("#as-of-form").addEventListener("submit", (event) => { event.preventDefault(); showAsOf($("#as-of").value); });
+  $("#as-of-all").addEventListener("click", () => showAsOf(""));
+
+  // -- the timeline -------------------------------------------------------------------
+  function showMark(node) {
+    for (const other of document.querySelectorAll("#timeline .hg-mark.hg-selected")) other.classList.remove("hg-selected");
+    node.classList.add("hg-selected");
+    const d = node.dataset;
+    const disputes = parseData(node, "disputes");
+    const colour = node.querySelector(".hg-dot").getAttribute("fill");
+    const sourceName = d.sourceTitle || d.publisher || "the source";
+    const parts = [
+      el("h2", null, d.country),
+      el("p", null, el("span", { class: "badge", style: `background:${d.kind === "claim" ? "#4a4f57" : colour}` }, d.positionLabel),
+        " ", el("span", { class: "muted small" }, d.date)),
+      d.voice ? el("p", { class: "voice" }, d.kind === "claim" ? "Claimed by " : "Voiced by ", el("strong", null, d.voice),
+        d.office ? `, ${d.office} at the time` : "") : null,
+      d.quote ? el("div", { class: "quotes" }, d.kind === "claim"
+        ? el("blockquote", { class: "statement" }, d.quote)
+        : d.quote.split(" | ").map((q) => el("blockquote", null, `“${q}”`, d.voice ? el("footer", null, `— ${d.voice}`) : null)))
+        : el("p", { class: "muted small" }, "No direct quote: the observation rests on the source's own report."),
+      disputes.length ? el("div", { class: "disputes" }, el("h3", null, "Disputes"),
+        disputes.map((x) => el("p", null, el("span", { class: "kind kind-dispute" }, x.relation), " ",
+          x.who ? `${x.who}: ` : "", x.text || "", x.date ? ` (${x.date})` : ""))) : null,
+      el("p", { class: "source" }, "Source: ", d.url ? el("a", { href: d.url, target: "_blank", rel: "noopener", class: "source-link" }, sourceName) : sourceName,
+        d.publisher && d.sourceTitle ? ` — ${d.publisher}` : ""),
+      d.chain ? el("p", { class: "muted small" }, `Reporting chain: ${d.chain}`) : null,
+    ];
+    $("#mark-detail").replaceChildren(...parts.filter((part) => part));
+  }
+
+  async function loadTimeline() {
+    const holder = $("#timeline");
+    const response = await fetch("/timeline.svg");
+    if (!response.ok) {
+      holder.replaceChildren(errorBox(await errorFrom(response)));
+      return;
+    }
+    holder.innerHTML = await response.text();
+    const svg = holder.querySelector("svg");
+    svg.removeAttribute("width");
+    svg.removeAttribute("height");
+    for (const node of holder.querySelectorAll(".hg-mark")) {
+      node.addEventListener("click", () => showMark(node));
+      node.addEventListener("keydown", (event) => {
+        if (event.key === "Enter" || event.key === " ") { event.preventDefault(); showMark(node); }
       });
     }
   }
@@ -915,7 +985,7 @@
     const shared = address.get("query");
     const wanted = location.hash.replace("#", "");
     const tab = TABS.includes(wanted) ? wanted
-      : address.has("canned") ? "gallery" : address.has("country") ? "map" : "query";
+      : address.has("canned") ? "gallery" : address.has("country") || address.has("asOf") ? "map" : "query";
     if (shared !== null && shared !== editor.value) setQuery(shared);
     const ready = showTab(tab, false);
     if (tab === "query" && shared && shared !== shownQuery) runQuery(false);
