@@ -18,9 +18,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from hubgraph import __version__
 from hubgraph.api import canned, describe, docs, entities, health, sources, sparql, web
 from hubgraph.api.fastpath import FastPath, HubgraphApp
+from hubgraph.api.reconcile import reconcile_router
 from hubgraph.api.responses import error_body, error_response
 from hubgraph.config import Settings
 from hubgraph.errors import HubgraphError, MethodNotAllowed
+from hubgraph.reconcile import Reconciler
 from hubgraph.runtime import open_service
 from hubgraph.service import QueryService
 
@@ -32,6 +34,7 @@ whom — stances, conditions and quotes from political news, linked to Wikidata.
 * `/queries` — canned queries, one operation each below, JSON records or CSV.
 * `/entities/{id}` and `/entities/wikidata/{QID}` — one entity and the evidence behind it.
 * `/ontology`, `/void` — the vocabulary and a VoID description of the data.
+* `/reconcile` — a W3C Reconciliation Service (0.2) over the register, for OpenRefine.
 """
 
 
@@ -138,6 +141,8 @@ def create_app(settings: Settings, service: QueryService | None = None) -> FastA
     app.include_router(canned.canned_router(service))
     app.include_router(entities.router)
     app.include_router(describe.router)
+    app.state.reconciler = Reconciler.over(service)
+    app.include_router(reconcile_router(app.state.reconciler))
     app.include_router(health.router)
     if settings.write_token:
         app.include_router(sources.router)
