@@ -189,7 +189,8 @@ def parse_extend(raw: object) -> ExtendRequest:
         pid = _text(item["id"], f"{where}.id")
         if pid not in PROPERTY_BY_ID:
             raise BadRequest(f"{where}: no property {pid!r}; use {', '.join(PROPERTY_BY_ID)}")
-        settings = item.get("settings") or {}
+        settings = item.get("settings")
+        settings = {} if settings is None else settings
         if not isinstance(settings, dict):
             raise BadRequest(f"{where}.settings must be an object, not {_kind(settings)}")
         date = settings.get("date") or None
