@@ -85,8 +85,7 @@ def features_of(register: Register, entity: Entity, query: Query, normalised: st
     text = query.text.strip()
     qid = parse_qid(text)
     iri = entity_id(text) if "/" in text or ":" in text else None
-    labels = [normalise(n) for n in entity.labels]
-    aliases = [normalise(n) for n in entity.aliases]
+    labels, aliases = register.normalised[entity.iri]
     best = max((similarity(normalised, n) for n in labels + aliases), default=0.0)
     return Features(
         qid=qid is not None and qid in entity.qids,

@@ -155,7 +155,13 @@ class Register:
         self.by_iri = {e.iri: e for e in self.entities}
         self.by_qid: dict[str, list[Entity]] = {}
         self.by_normalised: dict[str, list[tuple[Entity, str]]] = {}
+        self.normalised: dict[str, tuple[list[str], list[str]]] = {}
+        """Per entity IRI, its labels and its aliases normalised (once per snapshot)."""
         for entity in self.entities:
+            self.normalised[entity.iri] = (
+                [normalise(n) for n in entity.labels],
+                [normalise(n) for n in entity.aliases],
+            )
             for qid in entity.qids:
                 self.by_qid.setdefault(qid, []).append(entity)
             for kind, names in (("label", entity.labels), ("alias", entity.aliases)):

@@ -18,11 +18,13 @@ def suggest_entities(
     wanted = normalise(prefix)
     hits: list[tuple[int, str, dict[str, Any]]] = []
     for entity in register.of_type(types):
-        names = [(0, n) for n in entity.labels] + [(1, n) for n in entity.aliases]
+        labels, aliases = register.normalised[entity.iri]
+        names = [(0, n) for n in labels] + [(1, n) for n in aliases]
+        # A name that starts with the prefix ranks above one with a later word that does.
         ranks = [
-            rank if not normalise(n).startswith(wanted) else rank - 2
+            rank - 2 if n.startswith(wanted) else rank
             for rank, n in names
-            if starts_a_word(wanted, normalise(n))
+            if starts_a_word(wanted, n)
         ]
         if entity.qid and prefix.strip().upper() == entity.qid:
             ranks.append(-3)
