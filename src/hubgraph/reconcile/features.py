@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from hubgraph.queries import entity_id, parse_qid
 from hubgraph.reconcile.batch import Condition, Query, Value
-from hubgraph.reconcile.names import normalise, similarity
+from hubgraph.reconcile.names import NameForm, form, normalise, similarity
 from hubgraph.reconcile.register import Entity, Register
 
 FEATURE_NAMES: dict[str, str] = {
@@ -81,19 +81,43 @@ def condition_holds(register: Register, entity: Entity, condition: Condition) ->
     return bool(wanted_iris & have)
 
 
-def features_of(register: Register, entity: Entity, query: Query, normalised: str) -> Features:
+@dataclass(frozen=True)
+class QueryForm:
+    """What a query's text is, worked out once per query rather than once per candidate."""
+
+    text: str
+    qid: str | None
+    iri: str | None
+    name: NameForm
+
+
+def query_form(query: Query) -> QueryForm:
     text = query.text.strip()
-    qid = parse_qid(text)
     iri = entity_id(text) if "/" in text or ":" in text else None
-    labels, aliases = register.normalised[entity.iri]
-    best = max((similarity(normalised, n) for n in labels + aliases), default=0.0)
+    return QueryForm(text, parse_qid(text), iri, form(text))
+
+
+def features_of(
+    register: Register, entity: Entity, query: Query, given: QueryForm, least: float = 0.0
+) -> Features | None:
+    """The candidate's features; None when it is neither an exact match nor ``least``
+    similar (its property conditions are then not worth checking)."""
+    labels, aliases = register.forms[entity.iri]
+    normalised = given.name.text
+    label_normalised = bool(normalised) and any(f.text == normalised for f in labels)
+    alias_normalised = bool(normalised) and any(f.text == normalised for f in aliases)
+    qid = given.qid is not None and given.qid in entity.qids
+    same = given.iri is not None and given.iri == entity.iri
+    best = max((similarity(given.name, n) for n in labels + aliases), default=0.0)
+    if best < least and not (qid or same or label_normalised or alias_normalised):
+        return None
     return Features(
-        qid=qid is not None and qid in entity.qids,
-        id=iri is not None and iri == entity.iri,
-        label_exact=text in entity.labels,
-        alias_exact=text in entity.aliases,
-        label_normalised=bool(normalised) and normalised in labels,
-        alias_normalised=bool(normalised) and normalised in aliases,
+        qid=qid,
+        id=same,
+        label_exact=given.text in entity.labels,
+        alias_exact=given.text in entity.aliases,
+        label_normalised=label_normalised,
+        alias_normalised=alias_normalised,
         name_similarity=round(best, 3),
         conditions=tuple((c.pid, condition_holds(register, entity, c)) for c in query.conditions),
     )

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from hubgraph.reconcile.batch import Query
-from hubgraph.reconcile.features import features_of
-from hubgraph.reconcile.names import normalise
+from hubgraph.reconcile.features import features_of, query_form
 from hubgraph.reconcile.register import Entity, Register
-from hubgraph.reconcile.scoring import decide_matches, is_candidate, score
+from hubgraph.reconcile.scoring import MIN_SIMILARITY, decide_matches, is_candidate, score
 
 
 def describe(register: Register, entity: Entity) -> str:
@@ -28,12 +27,23 @@ def type_list(entity: Entity) -> list[dict[str, str]]:
 
 
 def reconcile_one(register: Register, query: Query) -> dict[str, list[dict[str, object]]]:
-    normalised = normalise(query.text)
-    has_text = bool(query.text.strip())
+    given = query_form(query)
+    has_text = bool(given.text)
+    if has_text:
+        # Only entities that may be similar enough, or that the query names by QID or id.
+        near = register.sharing_pairs(given.name, MIN_SIMILARITY)
+        named = register.find(given.text)
+        near += [named] if named else []
+        near += register.by_qid.get(given.qid or "", [])
+        wanted = set(query.types)
+        unique = {e.iri: e for e in near if not wanted or not wanted.isdisjoint(e.types)}
+        pool = list(unique.values())
+    else:
+        pool = register.of_type(query.types)
     found = []
-    for entity in register.of_type(query.types):
-        features = features_of(register, entity, query, normalised)
-        if is_candidate(features, has_text):
+    for entity in pool:
+        features = features_of(register, entity, query, given, MIN_SIMILARITY if has_text else 0)
+        if features is not None and is_candidate(features, has_text):
             found.append((entity, features))
     found.sort(key=lambda pair: (-score(pair[1]), pair[0].name.casefold(), pair[0].id))
     matches = decide_matches([f for _, f in found])

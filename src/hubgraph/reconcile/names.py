@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from difflib import SequenceMatcher
+from dataclasses import dataclass
 
 # Letters that Unicode does not decompose into a base letter and a mark, so NFKD leaves them.
 _UNDECOMPOSED = str.maketrans(
@@ -28,28 +28,45 @@ def normalise(name: str) -> str:
     return _NOT_WORD.sub(" ", bare.casefold()).strip()
 
 
-def tokens(normalised: str) -> frozenset[str]:
-    return frozenset(normalised.split())
+@dataclass(frozen=True)
+class NameForm:
+    """A name ready for comparing: normalised, its words, and its words' letter pairs."""
+
+    text: str
+    words: frozenset[str]
+    grams: frozenset[str]
 
 
-def similarity(query: str, name: str) -> float:
-    """How close two normalised names are, from 0 to 1: the better of shared words (so that
-    "Kurti" finds "Albin Kurti") and shared letters (so that a typo still finds its name)."""
-    if not query or not name:
+def letter_pairs(normalised: str) -> frozenset[str]:
+    """The bigrams of each word (a one-letter word is its own): "kurti" → ku ur rt ti."""
+    return frozenset(
+        w[i : i + 2] if len(w) > 1 else w
+        for w in normalised.split()
+        for i in range(max(1, len(w) - 1))
+    )
+
+
+def form(name: str) -> NameForm:
+    text = normalise(name)
+    return NameForm(text, frozenset(text.split()), letter_pairs(text))
+
+
+def similarity(query: NameForm, name: NameForm) -> float:
+    """How close two names are, from 0 to 1: the better of shared words (so that "Kurti"
+    finds "Albin Kurti") and shared letter pairs (Dice's coefficient, so that a typo still
+    finds its name). Set operations only: a batch compares every query with every name."""
+    if not query.text or not name.text:
         return 0.0
-    if query == name:
+    if query.text == name.text:
         return 1.0
-    q, n = tokens(query), tokens(name)
+    q, n = query.words, name.words
     words = len(q & n) / len(q | n)
     if q <= n:  # every word typed is in the name: a surname alone, or the words reordered
         words = max(words, 0.6 + 0.3 * len(q) / len(n))
-    if min(len(query), len(name)) < MIN_LETTERS:
+    if min(len(query.text), len(name.text)) < MIN_LETTERS:
         return words  # "uk" shares letters with "kurti": too short to say anything by letters
-    matcher = SequenceMatcher(None, query, name, autojunk=False)
-    # quick_ratio is an upper bound of ratio: skip the exact, slower measure when even the
-    # bound is below what shared words already give.
-    letters = matcher.ratio() if matcher.quick_ratio() > words else 0.0
-    return max(words, letters)
+    pairs = 2 * len(query.grams & name.grams) / (len(query.grams) + len(name.grams))
+    return max(words, pairs)
 
 
 def starts_a_word(prefix: str, name: str) -> bool:

@@ -11,13 +11,15 @@ the article graph that held the same terms. No source graph describes a register
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from itertools import chain
 
 import pyoxigraph as ox
 
 from hubgraph.queries import entity_id, parse_qid
-from hubgraph.reconcile.names import normalise
+from hubgraph.reconcile.names import NameForm, form, normalise
 from hubgraph.vocabulary import HG, ID, WIKIDATA_ENTITY
 
 Select = Callable[[str], list[tuple[ox.NamedNode | ox.BlankNode | ox.Literal | None, ...]]]
@@ -155,13 +157,21 @@ class Register:
         self.by_iri = {e.iri: e for e in self.entities}
         self.by_qid: dict[str, list[Entity]] = {}
         self.by_normalised: dict[str, list[tuple[Entity, str]]] = {}
-        self.normalised: dict[str, tuple[list[str], list[str]]] = {}
-        """Per entity IRI, its labels and its aliases normalised (once per snapshot)."""
-        for entity in self.entities:
-            self.normalised[entity.iri] = (
-                [normalise(n) for n in entity.labels],
-                [normalise(n) for n in entity.aliases],
-            )
+        self.forms: dict[str, tuple[list[NameForm], list[NameForm]]] = {}
+        """Per entity IRI, its labels and its aliases ready for comparing (once per snapshot)."""
+        self.fewest_pairs: list[int] = []
+        """Per position in ``entities``: the letter pairs of its shortest name."""
+        self.by_pair: dict[str, list[int]] = {}
+        """Letter pair → positions in ``entities`` of the entities whose names hold it."""
+        self.by_type: dict[str, list[Entity]] = {}
+        for position, entity in enumerate(self.entities):
+            for entity_type in entity.types:
+                self.by_type.setdefault(entity_type.id, []).append(entity)
+            labels, aliases = [form(n) for n in entity.labels], [form(n) for n in entity.aliases]
+            self.forms[entity.iri] = (labels, aliases)
+            for pair in frozenset().union(*(f.grams for f in labels + aliases)):
+                self.by_pair.setdefault(pair, []).append(position)
+            self.fewest_pairs.append(min((len(f.grams) for f in labels + aliases), default=0))
             for qid in entity.qids:
                 self.by_qid.setdefault(qid, []).append(entity)
             for kind, names in (("label", entity.labels), ("alias", entity.aliases)):
@@ -238,9 +248,27 @@ class Register:
         iri = entity_id(text)
         return self.by_iri.get(iri) if iri else None
 
+    def sharing_pairs(self, query: NameForm, least: float) -> list[Entity]:
+        """Entities that may have a name ``least`` similar to the query: one that holds all
+        of the query's letter pairs (as every name holding all its words does), or enough of
+        them for Dice's coefficient to reach ``least`` (2c >= least * (a + b)). A candidate
+        filter, so that a batch does not compare each query with every name."""
+        counts = Counter(chain.from_iterable(self.by_pair.get(p, ()) for p in query.grams))
+        size, fewest = len(query.grams), self.fewest_pairs
+        return [
+            self.entities[p]
+            for p, shared in counts.items()
+            if shared >= size or 2 * shared >= least * (size + fewest[p])
+        ]
+
     def of_type(self, wanted: Iterable[EntityType]) -> list[Entity]:
         kinds = list(wanted)
-        return [e for e in self.entities if not kinds or e.has_type(kinds)]
+        if not kinds:
+            return self.entities
+        found = {e.iri: e for k in kinds for e in self.by_type.get(k.id, [])}
+        if len(kinds) == 1:
+            return list(found.values())
+        return [e for e in self.entities if e.iri in found]  # in register order
 
     def mandates_of(self, entity: Entity, as_of: str | None = None) -> list[Mandate]:
         """Mandates the entity holds (a person) or that fill it (an office), as of a date

@@ -18,8 +18,8 @@ def suggest_entities(
     wanted = normalise(prefix)
     hits: list[tuple[int, str, dict[str, Any]]] = []
     for entity in register.of_type(types):
-        labels, aliases = register.normalised[entity.iri]
-        names = [(0, n) for n in labels] + [(1, n) for n in aliases]
+        labels, aliases = register.forms[entity.iri]
+        names = [(0, n.text) for n in labels] + [(1, n.text) for n in aliases]
         # A name that starts with the prefix ranks above one with a later word that does.
         ranks = [
             rank - 2 if n.startswith(wanted) else rank
