@@ -39,7 +39,7 @@ PROPERTIES: tuple[Property, ...] = (
     Property(
         "country", "Country",
         "an office's country; a person's countries through the offices they held",
-        ("person", "office", "country"), (), TYPE_BY_ID["country"],
+        ("person", "office"), (), TYPE_BY_ID["country"],
     ),
     Property(
         "position", "Latest position on a policy",
