@@ -3,7 +3,7 @@ register: matching names to entities with explained scores, suggest, preview and
 extension. Library code only; ``hubgraph.api.reconcile`` is its HTTP shell.
 
     names       normalised forms and similarity of names
-    register    the register read over SPARQL: entities, mandates, stances
+    register    the register read over SPARQL: entities and mandates; stances on demand
     batch       reading and bounding what clients send
     features    what matched, per candidate
     scoring     features → score and ``match``

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from hubgraph.reconcile.batch import ExtendProperty, ExtendRequest
 from hubgraph.reconcile.properties import PROPERTY_BY_ID, properties_for
-from hubgraph.reconcile.register import Entity, Register
+from hubgraph.reconcile.register import Entity, Register, Stance, latest_positions, stances_about
 
 Cell = dict[str, object]
 
@@ -15,7 +15,9 @@ def _entity_cell(register: Register, iri: str) -> Cell:
     return {"id": found.id, "name": found.name} if found else {"str": iri}
 
 
-def values_of(register: Register, entity: Entity, prop: ExtendProperty) -> list[Cell]:
+def values_of(
+    register: Register, entity: Entity, prop: ExtendProperty, stances: list[Stance]
+) -> list[Cell]:
     if prop.id == "qid":
         return [{"str": q} for q in entity.qids]
     if prop.id in ("office", "holder"):
@@ -30,7 +32,7 @@ def values_of(register: Register, entity: Entity, prop: ExtendProperty) -> list[
     if prop.id == "country":
         return [_entity_cell(register, c) for c in sorted(register.countries_of(entity))]
     if prop.id == "position":
-        latest = register.latest_positions(entity, prop.date)
+        latest = latest_positions(stances, entity, prop.date)
         policy = register.find(prop.policy) if prop.policy else None
         cells: list[Cell] = []
         for policy_iri, stances in sorted(latest.items()):
@@ -44,11 +46,11 @@ def values_of(register: Register, entity: Entity, prop: ExtendProperty) -> list[
                 )
         return list({c["str"]: c for c in cells}.values())
     if prop.id == "observations":
-        return [{"int": len(register.stances_about(entity))}]
+        return [{"int": len(stances_about(stances, entity))}]
     raise AssertionError(prop.id)  # batch.parse_extend admits known ids only
 
 
-def extend(register: Register, request: ExtendRequest) -> dict[str, object]:
+def extend(register: Register, request: ExtendRequest, stances: list[Stance]) -> dict[str, object]:
     meta: list[dict[str, object]] = []
     for prop in request.properties:
         known = PROPERTY_BY_ID[prop.id]
@@ -60,7 +62,8 @@ def extend(register: Register, request: ExtendRequest) -> dict[str, object]:
     for given in request.ids:
         entity = register.find(given)
         rows[given] = {
-            p.id: values_of(register, entity, p) if entity else [] for p in request.properties
+            p.id: values_of(register, entity, p, stances) if entity else []
+            for p in request.properties
         }
     return {"meta": meta, "rows": rows}
 

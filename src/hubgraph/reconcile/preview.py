@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from html import escape
 
-from hubgraph.reconcile.register import Entity, Register
+from hubgraph.reconcile.register import Entity, Register, Stance, latest_positions, stances_about
 
 WIDTH, HEIGHT = 400, 200
 STYLE = (
@@ -19,7 +19,7 @@ STYLE = (
 )
 
 
-def preview_html(register: Register, entity: Entity) -> str:
+def preview_html(register: Register, entity: Entity, stances: list[Stance]) -> str:
     kinds = ", ".join(t.name for t in entity.types)
     lines = [f'<h1>{escape(entity.name)}</h1><p class="muted">{escape(kinds)}']
     if entity.qid:
@@ -39,7 +39,7 @@ def preview_html(register: Register, entity: Entity) -> str:
             offices.append(f"held by {register.name_of(mandate.holder)}{status}")
     if offices:
         lines.append("<p>Office: " + escape("; ".join(offices)) + "</p>")
-    latest = register.latest_positions(entity)
+    latest = latest_positions(stances, entity)
     if latest:
         items = []
         for policy, stances in sorted(latest.items()):
@@ -50,7 +50,7 @@ def preview_html(register: Register, entity: Entity) -> str:
                 f"<li>{escape(register.name_of(policy))}: <b>{escape(positions)}</b>{when}</li>"
             )
         lines.append("<p>Latest position:</p><ul>" + "".join(items) + "</ul>")
-    count = len(register.stances_about(entity))
+    count = len(stances_about(stances, entity))
     lines.append(f'<p class="muted">{count} observation{"s" if count != 1 else ""}</p>')
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'

@@ -1,5 +1,6 @@
-"""The register as reconciliation sees it: entities with their names, QIDs and types, the
-mandates that say who held which office when, and the stances observed.
+"""The register as reconciliation sees it: entities with their names, QIDs and types, and the
+mandates that say who held which office when — one snapshot, cached; and the stances observed
+of given entities, read when a preview or an extension asks (they grow with every source).
 
 It is read with SPARQL through the query service, so it works the same on the embedded store
 and on a remote one. The queries name no graph: the union default graph holds the register
@@ -18,7 +19,7 @@ from itertools import chain
 
 import pyoxigraph as ox
 
-from hubgraph.queries import entity_id, parse_qid
+from hubgraph.queries import bind_values, entity_id, parse_qid
 from hubgraph.reconcile.names import NameForm, form, normalise
 from hubgraph.vocabulary import HG, ID, WIKIDATA_ENTITY
 
@@ -137,6 +138,7 @@ MANDATE_QUERY = """SELECT DISTINCT ?m ?holder ?office ?start ?end ?date ?status 
 OPTIONAL { ?m hg:start ?start } OPTIONAL { ?m hg:end ?end }
 OPTIONAL { ?m hg:date ?date } OPTIONAL { ?m hg:status ?status } }"""
 STANCE_QUERY = """SELECT DISTINCT ?s ?holder ?policy ?position ?positionLabel ?date ?voice WHERE {
+{ ?s hg:holder ?e } UNION { ?s hg:voicedBy ?e } UNION { ?s hg:towards ?e }
 ?s a hg:Stance ; hg:holder ?holder ; hg:towards ?policy ; hg:position ?position
 OPTIONAL { ?s hg:date ?date } OPTIONAL { ?s hg:voicedBy ?voice }
 OPTIONAL { ?position skos:prefLabel ?positionLabel
@@ -150,9 +152,7 @@ def _text(term: object) -> str | None:
 class Register:
     """One snapshot of the register, with the lookups reconciliation needs."""
 
-    def __init__(
-        self, entities: Iterable[Entity], mandates: Iterable[Mandate], stances: Iterable[Stance]
-    ) -> None:
+    def __init__(self, entities: Iterable[Entity], mandates: Iterable[Mandate]) -> None:
         self.entities = sorted(entities, key=lambda e: (e.name.casefold(), e.id))
         self.by_iri = {e.iri: e for e in self.entities}
         self.by_qid: dict[str, list[Entity]] = {}
@@ -180,7 +180,6 @@ class Register:
                     if all(e is not entity for e, _ in pairs):
                         pairs.append((entity, kind))
         self.mandates = list(mandates)
-        self.stances = list(stances)
 
     @classmethod
     def read(cls, select: Select) -> Register:
@@ -224,18 +223,7 @@ class Register:
             )
             for row in select(MANDATE_QUERY)
         ]
-        stances: dict[str, Stance] = {}
-        for s, holder, policy, position, label, date, voice in select(STANCE_QUERY):
-            iri, position_iri = _text(s) or "", _text(position) or ""
-            if iri in stances and label is None:
-                continue
-            stances[iri] = Stance(
-                iri=iri, holder=_text(holder) or "", policy=_text(policy) or "",
-                position=position_iri,
-                position_name=_text(label) or re.split(r"[/#]", position_iri)[-1],
-                date=_text(date), voice=_text(voice),
-            )  # fmt: skip
-        return cls(entities.values(), sorted(set(mandates), key=str), stances.values())
+        return cls(entities.values(), sorted(set(mandates), key=str))
 
     # -- lookups ---------------------------------------------------------------------------
     def find(self, value: str) -> Entity | None:
@@ -287,28 +275,6 @@ class Register:
                 countries.update(office.office_of)
         return countries
 
-    def stances_about(self, entity: Entity) -> list[Stance]:
-        """Observations the entity holds, voices, or (a policy) is the object of."""
-        return [s for s in self.stances if entity.iri in (s.holder, s.voice, s.policy)]
-
-    def latest_positions(self, entity: Entity, as_of: str | None = None) -> dict[str, list[Stance]]:
-        """Per policy, the entity's latest observed stances up to ``as_of`` (several when they
-        share the latest date: they are shown together, not one picked)."""
-        limit = date_bounds(as_of)
-        by_policy: dict[str, list[Stance]] = {}
-        for stance in self.stances:
-            if stance.holder != entity.iri:
-                continue
-            bounds = date_bounds(stance.date)
-            if limit is not None and (bounds is None or bounds[0] > limit[1]):
-                continue
-            by_policy.setdefault(stance.policy, []).append(stance)
-        latest: dict[str, list[Stance]] = {}
-        for policy, stances in by_policy.items():
-            top = max(_date_key(s) for s in stances)
-            latest[policy] = sorted((s for s in stances if _date_key(s) == top), key=str)
-        return latest
-
     def name_of(self, iri: str) -> str:
         entity = self.by_iri.get(iri)
         return entity.name if entity else short_id(iri)
@@ -335,3 +301,50 @@ def held_on(mandate: Mandate, as_of: str | None) -> bool:
     if start is not None and start[0] > day[1]:
         return False
     return not (end is not None and end[1] < day[0])
+
+
+def read_stances(select: Select, entities: Iterable[Entity]) -> list[Stance]:
+    """The stances the entities hold, voice or (policies) are the object of."""
+    nodes = [ox.NamedNode(e.iri) for e in entities]
+    if not nodes:
+        return []
+    stances: dict[str, Stance] = {}
+    for s, holder, policy, position, label, date, voice in select(
+        bind_values(STANCE_QUERY, {"e": nodes})
+    ):
+        iri, position_iri = _text(s) or "", _text(position) or ""
+        if iri in stances and label is None:
+            continue
+        stances[iri] = Stance(
+            iri=iri, holder=_text(holder) or "", policy=_text(policy) or "",
+            position=position_iri,
+            position_name=_text(label) or re.split(r"[/#]", position_iri)[-1],
+            date=_text(date), voice=_text(voice),
+        )  # fmt: skip
+    return sorted(stances.values(), key=lambda st: st.iri)
+
+
+def stances_about(stances: Iterable[Stance], entity: Entity) -> list[Stance]:
+    """Observations the entity holds, voices, or (a policy) is the object of."""
+    return [s for s in stances if entity.iri in (s.holder, s.voice, s.policy)]
+
+
+def latest_positions(
+    stances: Iterable[Stance], entity: Entity, as_of: str | None = None
+) -> dict[str, list[Stance]]:
+    """Per policy, the entity's latest observed stances up to ``as_of`` (several when they
+    share the latest date: they are shown together, not one picked)."""
+    limit = date_bounds(as_of)
+    by_policy: dict[str, list[Stance]] = {}
+    for stance in stances:
+        if stance.holder != entity.iri:
+            continue
+        bounds = date_bounds(stance.date)
+        if limit is not None and (bounds is None or bounds[0] > limit[1]):
+            continue
+        by_policy.setdefault(stance.policy, []).append(stance)
+    latest: dict[str, list[Stance]] = {}
+    for policy, held in by_policy.items():
+        top = max(_date_key(s) for s in held)
+        latest[policy] = sorted((s for s in held if _date_key(s) == top), key=str)
+    return latest

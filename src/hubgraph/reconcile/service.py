@@ -20,7 +20,7 @@ from hubgraph.reconcile.extend import extend, propose
 from hubgraph.reconcile.manifest import manifest
 from hubgraph.reconcile.matching import reconcile_batch
 from hubgraph.reconcile.preview import preview_html
-from hubgraph.reconcile.register import Register, Select, find_type
+from hubgraph.reconcile.register import Register, Select, find_type, read_stances
 from hubgraph.reconcile.suggest import suggest_entities, suggest_properties, suggest_types
 from hubgraph.service import QueryService
 from hubgraph.store import OxigraphStore, read_generation
@@ -76,10 +76,13 @@ class Reconciler:
         for prop in parsed.properties:
             if not prop.policy:
                 continue
-            found = register.find(prop.policy)
-            if found is None or not any(t.id == "policy" for t in found.types):
+            policy = register.find(prop.policy)
+            if policy is None or not any(t.id == "policy" for t in policy.types):
                 raise BadRequest(f"no policy {prop.policy!r} in the register")
-        return extend(register, parsed)
+        found = {e.iri: e for e in map(register.find, parsed.ids) if e is not None}
+        needs_stances = any(p.id in ("position", "observations") for p in parsed.properties)
+        stances = read_stances(self._select, found.values()) if needs_stances else []
+        return extend(register, parsed, stances)
 
     def propose(self, type_id: str | None, limit: int | None) -> dict[str, object]:
         kind = None
@@ -110,7 +113,7 @@ class Reconciler:
         entity = register.find(value)
         if entity is None:
             raise NotFound(f"no entity {value!r} in the register")
-        return preview_html(register, entity)
+        return preview_html(register, entity, read_stances(self._select, [entity]))
 
 
 def _check_text(value: str, name: str) -> None:
