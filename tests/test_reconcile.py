@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -23,9 +24,13 @@ from reconcile_schema import (
 )
 
 from hubgraph.client import Client
+from hubgraph.config import Settings
 from hubgraph.reconcile import Reconciler
 from hubgraph.reconcile.batch import MAX_BATCH, MAX_TEXT
 from hubgraph.reconcile.names import normalise
+from hubgraph.reconcile.service import store_version
+from hubgraph.runtime import load_data
+from hubgraph.store import OxigraphStore
 from hubgraph.vocabulary import PREFIXES
 
 # QIDs from ../shared/wikidata-ids.md
@@ -250,9 +255,10 @@ def test_data_extension_and_proposed_properties(http: httpx.Client) -> None:
         {"id": "position", "settings": {"policy": "policy/uk-return-hubs"}},
         {"id": "observations"}, {"id": "country"},
     ]  # fmt: skip
-    response = http.post(
-        "/reconcile", data={"extend": json.dumps({"ids": ids, "properties": properties})}
-    )
+    extension = {"ids": ids, "properties": properties}
+    response = http.post("/reconcile", data={"extend": json.dumps(extension)})
+    as_json = http.post("/reconcile", json={"extend": extension})
+    assert as_json.status_code == 200 and as_json.json() == response.json()
     assert response.status_code == 200, response.text
     body = response.json()
     check_extension(body, ids, [p["id"] for p in properties])
@@ -463,3 +469,16 @@ def test_preview_escapes_what_the_data_holds(local: tuple[ox.Store, list[int], R
     version[0] += 1
     html = reconciler.preview("person/x")
     assert "<img" not in html and "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;&amp;" in html
+
+
+def test_the_embedded_store_version_moves_with_each_load(settings: Settings) -> None:
+    store = OxigraphStore(settings.store)
+    try:
+        load_data(store, settings)
+        version = store_version(SimpleNamespace(store=store))  # type: ignore[arg-type]
+        before = version()
+        assert version() == before  # no load, same snapshot
+        load_data(store, settings)
+        assert version() != before
+    finally:
+        store.close()
