@@ -57,9 +57,10 @@ def reconcile_one(register: Register, query: Query) -> dict[str, list[dict[str, 
             "type": type_list(entity),
             "features": features.as_json(),
         }
-        for (entity, features), match in zip(found, matches, strict=True)
+        # ``match`` looked at every candidate; only the first ``limit`` are described.
+        for (entity, features), match in zip(found[: query.limit], matches, strict=False)
     ]
-    return {"result": results[: query.limit]}
+    return {"result": results}
 
 
 def reconcile_batch(
