@@ -169,6 +169,8 @@ def test_the_type_filter_keeps_to_its_type(http: httpx.Client) -> None:
     assert all(c["match"] is False for c in as_office)  # "Prime Minister of Kosovo" is partial
     as_person = top(http, {"query": "Kosovo", "type": ["person", "policy"]})
     assert "country/kosovo" not in {c["id"] for c in as_person}
+    both = {"query": "Kosovo", "type": ["country", "person"], "type_strict": "all"}
+    assert top(http, both) == []  # nothing is a country and a person
     full_iri = top(http, {"query": "Kosovo", "type": "https://w3id.org/hubgraph/ontology#Country"})
     assert full_iri[0]["id"] == "country/kosovo"
 

@@ -49,6 +49,8 @@ class Query:
     types: tuple[EntityType, ...]
     limit: int
     conditions: tuple[Condition, ...]
+    all_types: bool = False
+    """``type_strict: all``: a candidate must have every type given (else any one will do)."""
 
 
 @dataclass(frozen=True)
@@ -158,7 +160,8 @@ def parse_query(key: str, raw: object) -> Query:
     parsed = tuple(_condition(c, f"{where}: properties[{i}]") for i, c in enumerate(conditions))
     if not text.strip() and not parsed:
         raise BadRequest(f"{where} needs a non-empty 'query' or some 'properties'")
-    return Query(key, text, parse_types(raw.get("type"), f"{where}: 'type'"), int(limit), parsed)
+    types = parse_types(raw.get("type"), f"{where}: 'type'")
+    return Query(key, text, types, int(limit), parsed, all_types=strict == "all")
 
 
 def parse_batch(raw: object) -> list[Query]:

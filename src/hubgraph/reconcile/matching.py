@@ -40,6 +40,8 @@ def reconcile_one(register: Register, query: Query) -> dict[str, list[dict[str, 
         pool = list(unique.values())
     else:
         pool = register.of_type(query.types)
+    if query.all_types:
+        pool = [e for e in pool if set(query.types) <= set(e.types)]
     found = []
     for entity in pool:
         features = features_of(register, entity, query, given, MIN_SIMILARITY if has_text else 0)
