@@ -69,7 +69,7 @@ POSITIONS = (
     ("position:willing", 0.30),
     ("position:open-with-conditions", 0.25),
     ("position:refuses", 0.30),
-    ("position:approached-no-stance-known", 0.15),
+    ("position:not-approached", 0.15),
 )
 WORDS = [
     "we",
@@ -300,7 +300,7 @@ class Generator:
             if i % 3 == 0:
                 pairs.append(("hg:wikidataLinkMissing", "true"))
             else:
-                pairs.append(("owl:sameAs", self.next_qid()))
+                pairs += [("owl:sameAs", self.next_qid()), ("hg:qidStatus", literal("verified"))]
             g.subject(org, pairs)
         line = 0
         countries = []
@@ -316,6 +316,7 @@ class Generator:
                     ("rdfs:label", lang(label)),
                     ("skos:altLabel", lang(f"C{i:03d}")),
                     ("owl:sameAs", self.next_qid()),
+                    ("hg:qidStatus", literal("verified")),
                 ],
             )
             body = f"organisation:government-of-{slug}"
@@ -342,6 +343,7 @@ class Generator:
                         ("rdfs:label", lang(f"{office_name} of {label}")),
                         ("hg:officeOf", iri),
                         ("owl:sameAs", self.next_qid()),
+                        ("hg:qidStatus", literal("verified")),
                     ],
                 )
                 person_slug = f"bench-{role}-{i:03d}"
@@ -355,6 +357,7 @@ class Generator:
                         ("rdfs:label", lang(f"{office_name} Person {i:03d}")),
                         ("skos:altLabel", lang(f"P{i:03d}{role[0].upper()}")),
                         ("owl:sameAs", self.next_qid()),
+                        ("hg:qidStatus", literal("verified")),
                     ],
                 )
                 line += 1
@@ -374,6 +377,7 @@ class Generator:
                         ("hg:office", office),
                         ("hg:date", '"2025-01"^^xsd:gYearMonth'),
                         ("hg:dateBasis", literal("date of the profile")),
+                        ("hg:reference", literal("the generated profile")),
                         ("hg:derivedFrom", evidence),
                     ],
                 )
@@ -452,7 +456,7 @@ class Generator:
                 ("hg:date", f'"{issued[:7]}"^^xsd:gYearMonth'),
                 ("hg:dateBasis", literal("month of the source")),
             ]
-            if position == "position:approached-no-stance-known":
+            if position == "position:not-approached":
                 approached.append(country)
                 approach_policy = policy
                 claim_evidence = claim_evidence or evidence[0]
@@ -495,7 +499,7 @@ class Generator:
                             ("a", "hg:Condition"),
                             ("rdfs:label", lang(f"Condition {c} of {country.label}, #{k}")),
                             ("hg:conditionKind", kind),
-                            ("hg:text", literal(self.words(8, 20) + ".")),
+                            ("hg:paraphrase", literal(self.words(8, 20) + ".")),
                             ("hg:obligedParty", obliged.iri),
                             ("hg:beneficiary", country.iri),
                             ("hg:derivedFrom", basis),

@@ -164,7 +164,9 @@ def test_a_store_on_read_only_media_is_served_read_only(
     before = quad_count(loaded / "store")
     answer = httpx.get(f"{read_only_server}/sparql", params={"query": COUNT}, timeout=30).json()
     assert int(answer["results"]["bindings"][0]["n"]["value"]) == before
-    source = (ROOT / "data" / "gbnews-2025-10-kosovo-return-hub.trig").read_text()
+    from test_http_sources import compiled_article
+
+    source = compiled_article()
     response = httpx.post(
         f"{read_only_server}/sources",
         content=source.replace("gbnews-2025-10-kosovo-return-hub", "gbnews-copy").encode(),

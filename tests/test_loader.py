@@ -1,4 +1,8 @@
-"""Loading: validation before writing, atomic failure, idempotent replacement."""
+"""Loading: checks before writing, atomic failure, idempotent replacement.
+
+The RDF variants are the first article's sheet compiled to TriG (`hubgraph compile`), edited
+the way a hand-written TriG source could go wrong; each check's message is asserted exactly.
+"""
 
 from __future__ import annotations
 
@@ -10,17 +14,29 @@ import pytest
 
 from hubgraph import store as store_module
 from hubgraph.config import Settings
-from hubgraph.errors import LoadError, SourceSyntaxError, ValidationError
+from hubgraph.errors import LoadError, SourceSyntaxError
+from hubgraph.graph.register import REGISTER_GRAPH
 from hubgraph.loader import read_and_check
 from hubgraph.runtime import load_data
+from hubgraph.sheets.editorial import EDITORIAL_GRAPH
+from hubgraph.sheets.rdf import trig
+from hubgraph.sheets.yamlread import SheetError
 from hubgraph.store import OxigraphStore
 from hubgraph.vocabulary import ONTOLOGY_GRAPH, SHAPES_GRAPH, SOURCE
 
 ARTICLE = "gbnews-2025-10-kosovo-return-hub"
+ID = "https://w3id.org/hubgraph/id/"
 
 
 def article_text(settings: Settings) -> str:
-    return (settings.data_dir / f"{ARTICLE}.trig").read_text(encoding="utf-8")
+    """The first article's sheet, compiled to TriG."""
+    sheet = settings.data_dir / "sources" / f"{ARTICLE}.yaml"
+    (source,) = read_and_check(
+        [sheet], settings.ontology_dir / "shapes.ttl",
+        register=settings.data_dir / "register.yaml", sources_dir=settings.sources_dir,
+        data_dir=settings.data_dir,
+    )  # fmt: skip
+    return trig(source.dataset).decode()
 
 
 def snapshot(store: OxigraphStore) -> list[str]:
@@ -42,15 +58,25 @@ def disk_store(settings: Settings) -> OxigraphStore:
     return store
 
 
-def write_variant(tmp_path: Path, text: str, name: str = "broken.trig") -> Path:
+def write_variant(tmp_path: Path, text: str, name: str = f"{ARTICLE}.trig") -> Path:
     path = tmp_path / "broken" / name
     path.parent.mkdir(exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
 
 
+def problems(caught: pytest.ExceptionInfo[SheetError]) -> list[str]:
+    return [str(p) for p in caught.value.problems]
+
+
+def line_of(path: Path, needle: str) -> int:
+    return next(i for i, line in enumerate(path.read_text().splitlines(), 1) if needle in line)
+
+
 def test_load_all_of_data_in_one_call(disk_store: OxigraphStore) -> None:
-    assert disk_store.graphs() == [ONTOLOGY_GRAPH, SHAPES_GRAPH, SOURCE + ARTICLE]
+    graphs = disk_store.graphs()
+    for graph in (ONTOLOGY_GRAPH, SHAPES_GRAPH, REGISTER_GRAPH, EDITORIAL_GRAPH, SOURCE + ARTICLE):
+        assert graph in graphs
     assert disk_store.count(SOURCE + ARTICLE) > 300
     assert disk_store.count() == sum(disk_store.count(g) for g in disk_store.graphs())
 
@@ -62,11 +88,22 @@ def test_loading_twice_gives_the_same_quads(disk_store: OxigraphStore, settings:
     assert len(before) == disk_store.count()
 
 
+def test_a_compiled_sheet_loads_as_trig_too(settings: Settings, tmp_path: Path) -> None:
+    text = article_text(settings).replace(ARTICLE, "gbnews-copy")
+    (source,) = read_and_check(
+        [write_variant(tmp_path, text, "gbnews-copy.trig")], settings.ontology_dir / "shapes.ttl",
+        register=settings.data_dir / "register.yaml",
+    )  # fmt: skip
+    assert source.graphs == (SOURCE + "gbnews-copy",)
+
+
 def test_syntax_error_names_file_and_line_and_changes_nothing(
     disk_store: OxigraphStore, settings: Settings, tmp_path: Path
 ) -> None:
     lines = article_text(settings).splitlines()
-    at = lines.index("    stance:kosovo-uk-return-hubs")
+    at = next(
+        i for i, line in enumerate(lines) if "montenegro-open-if-investment> a hg:Stance" in line
+    )
     lines.insert(at, "    <http://example.org/a> <http://example.org/b> .")
     path = write_variant(tmp_path, "\n".join(lines))
     before = snapshot(disk_store)
@@ -81,29 +118,199 @@ def test_syntax_error_names_file_and_line_and_changes_nothing(
 def test_stance_without_holder_is_rejected_naming_node_and_shape(
     disk_store: OxigraphStore, settings: Settings, tmp_path: Path
 ) -> None:
-    text = article_text(settings).replace("        hg:holder country:montenegro ;\n", "", 1)
+    text = article_text(settings).replace("\t\thg:holder country:montenegro ;\n", "", 1)
     assert "hg:holder country:montenegro" not in text
     before = snapshot(disk_store)
-    with pytest.raises(ValidationError) as caught:
-        load_data(disk_store, settings, [write_variant(tmp_path, text)])
-    message = caught.value.message
-    assert "stance/montenegro-uk-return-hubs" in message
-    assert "holder" in message and "shape" in message
+    path = write_variant(tmp_path, text)
+    with pytest.raises(SheetError) as caught:
+        load_data(disk_store, settings, [path])
+    stance = f"{ID}stance/{ARTICLE}/montenegro-open-if-investment"
+    line = line_of(path, f"<{stance}>")
+    assert problems(caught) == [
+        f"{path}:{line}: {stance} https://w3id.org/hubgraph/ontology#holder: A stance needs "
+        "exactly one hg:holder, an hg:Actor IRI. (shape https://w3id.org/hubgraph/shapes#StanceShape)"
+    ]
     assert snapshot(disk_store) == before
 
 
-def test_malformed_wikidata_iri_is_rejected(
-    disk_store: OxigraphStore, settings: Settings, tmp_path: Path
+def test_undeclared_property_is_refused_with_its_line(settings: Settings, tmp_path: Path) -> None:
+    text = article_text(settings).replace(
+        "hg:voicedBy person:edi-rama", "hg:voiceBy person:edi-rama"
+    )
+    path = write_variant(tmp_path, text)
+    with pytest.raises(SheetError) as caught:
+        read_and_check(
+            [path],
+            settings.ontology_dir / "shapes.ttl",
+            register=settings.data_dir / "register.yaml",
+        )
+    line = line_of(path, "hg:voiceBy")
+    stance = f"{ID}stance/{ARTICLE}/albania-refuses"
+    assert problems(caught) == [
+        f"{path}:{line}: <https://w3id.org/hubgraph/ontology#voiceBy> (property, on <{stance}>) "
+        "is not declared in ontology/hubgraph.ttl; use a declared term or declare it there with "
+        "an English label and comment"
+    ]
+
+
+def test_undeclared_class_is_refused(settings: Settings, tmp_path: Path) -> None:
+    text = article_text(settings).replace("a hg:ReportedClaim", "a hg:ReportedClam", 1)
+    path = write_variant(tmp_path, text)
+    with pytest.raises(SheetError) as caught:
+        read_and_check(
+            [path],
+            settings.ontology_dir / "shapes.ttl",
+            register=settings.data_dir / "register.yaml",
+        )
+    assert (
+        f"{path}:{line_of(path, 'hg:ReportedClam')}: <https://w3id.org/hubgraph/ontology#ReportedClam> "
+        "(class) is not declared in ontology/hubgraph.ttl; use a declared term or declare it "
+        "there with an English label and comment"
+    ) in problems(caught)
+
+
+def test_a_date_that_is_no_xsd_date_is_refused(settings: Settings, tmp_path: Path) -> None:
+    text = article_text(settings).replace(
+        'dcterms:issued "2025-10"^^xsd:gYearMonth', 'dcterms:issued "May 2025"', 1
+    )
+    path = write_variant(tmp_path, text)
+    with pytest.raises(SheetError) as caught:
+        read_and_check(
+            [path],
+            settings.ontology_dir / "shapes.ttl",
+            register=settings.data_dir / "register.yaml",
+        )
+    assert problems(caught) == [
+        f"{path}:{line_of(path, 'dcterms:issued')}: <{SOURCE}{ARTICLE}> <http://purl.org/dc/terms/issued> "
+        '"May 2025" is not an XSD date; write "YYYY-MM-DD"^^xsd:date, "YYYY-MM"^^xsd:gYearMonth '
+        'or "YYYY"^^xsd:gYear'
+    ]
+
+
+def test_a_graph_not_named_after_its_file_is_refused(settings: Settings, tmp_path: Path) -> None:
+    path = write_variant(tmp_path, article_text(settings), "other-name.trig")
+    with pytest.raises(SheetError) as caught:
+        read_and_check(
+            [path],
+            settings.ontology_dir / "shapes.ttl",
+            register=settings.data_dir / "register.yaml",
+        )
+    assert problems(caught) == [
+        f"{path}:{line_of(path, f'src:{ARTICLE} {{')}: graph <{SOURCE}{ARTICLE}> does not match "
+        f"the file name; a file other-name.trig holds exactly the graph <{SOURCE}other-name> "
+        "(rename the file or the graph)"
+    ]
+
+
+def test_restating_another_sources_stance_is_refused(settings: Settings, tmp_path: Path) -> None:
+    stance = f"{ID}stance/{ARTICLE}/albania-refuses"
+    text = f"""
+@prefix hg: <https://w3id.org/hubgraph/ontology#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+<{SOURCE}second-source> {{
+    <{stance}> rdfs:label "Albania refuses"@en .
+}}
+"""
+    path = write_variant(tmp_path, text, "second-source.trig")
+    with pytest.raises(SheetError) as caught:
+        read_and_check(
+            [path],
+            settings.ontology_dir / "shapes.ttl",
+            register=settings.data_dir / "register.yaml",
+        )
+    assert problems(caught) == [
+        f"{path}:5: <{stance}> belongs to source '{ARTICLE}'; a source states only its own "
+        "stances, claims, quotes and statements (give this one an IRI of its own)"
+    ]
+
+
+def test_two_sources_describing_one_stance_are_refused(settings: Settings, tmp_path: Path) -> None:
+    stance = f"{ID}stance/kosovo-uk-return-hubs"
+    body = f'<{stance}> <http://www.w3.org/2000/01/rdf-schema#label> "Kosovo"@en .'
+    first = write_variant(tmp_path, f"<{SOURCE}one> {{ {body} }}", "one.trig")
+    second = write_variant(tmp_path, f"<{SOURCE}two> {{ {body} }}", "two.trig")
+    with pytest.raises(SheetError) as caught:
+        read_and_check([first, second], settings.ontology_dir / "shapes.ttl")
+    assert problems(caught) == [
+        f"{second}: <{stance}> is also described by {first}; a stance or claim belongs to one "
+        "source (give this one an IRI of its own)"
+    ]
+
+
+def test_evidence_in_another_source_is_refused(settings: Settings, tmp_path: Path) -> None:
+    quote = f"{ID}quote/{ARTICLE}/kurti-obligation"
+    stance = f"{ID}stance/second-source/kosovo"
+    text = f"""
+@prefix hg: <https://w3id.org/hubgraph/ontology#> .
+<{SOURCE}second-source> {{
+    <{stance}> hg:derivedFrom <{quote}> .
+}}
+"""
+    path = write_variant(tmp_path, text, "second-source.trig")
+    with pytest.raises(SheetError) as caught:
+        read_and_check(
+            [path],
+            settings.ontology_dir / "shapes.ttl",
+            register=settings.data_dir / "register.yaml",
+        )
+    assert problems(caught) == [
+        f"{path}:4: the evidence <{quote}> of <{stance}> points into another source "
+        f"('{ARTICLE}'); evidence must be a quote or statement of this source"
+    ]
+
+
+def test_a_register_entity_restated_in_a_source_is_refused(
+    settings: Settings, tmp_path: Path
 ) -> None:
     text = article_text(settings).replace(
-        "owl:sameAs wd:Q236", "owl:sameAs <http://www.wikidata.org/entity/X236>", 1
+        f"src:{ARTICLE} {{",
+        f'src:{ARTICLE} {{\n\tcountry:montenegro rdfs:label "Montenegro"@en .',
+        1,
     )
-    before = snapshot(disk_store)
-    with pytest.raises(ValidationError) as caught:
-        load_data(disk_store, settings, [write_variant(tmp_path, text)])
-    assert "country/montenegro" in caught.value.message
-    assert "X236" in caught.value.message
-    assert snapshot(disk_store) == before
+    path = write_variant(tmp_path, text)
+    with pytest.raises(SheetError) as caught:
+        read_and_check(
+            [path],
+            settings.ontology_dir / "shapes.ttl",
+            register=settings.data_dir / "register.yaml",
+        )
+    assert problems(caught) == [
+        f"{path}:{line_of(path, 'country:montenegro rdfs:label')}: <{ID}country/montenegro> is an "
+        "entity of the register: a source graph does not restate it (remove its triples here; "
+        "edit data/register.yaml instead)"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("qid", "expected"),
+    [
+        (
+            "Q999999",
+            "Q999999 is not in the register (data/register.yaml); QIDs come from the register only",
+        ),
+        (
+            "Q236",
+            f"Q236 is Montenegro (country/montenegro) in the register, not <{ID}person/new-person>",
+        ),
+    ],
+)
+def test_a_qid_not_in_the_register_or_of_another_entity_is_refused(
+    settings: Settings, tmp_path: Path, qid: str, expected: str
+) -> None:
+    text = f"""
+@prefix owl: <http://www.w3.org/2002/07/owl#> .
+<{SOURCE}second-source> {{
+    <{ID}person/new-person> owl:sameAs <http://www.wikidata.org/entity/{qid}> .
+}}
+"""
+    path = write_variant(tmp_path, text, "second-source.trig")
+    with pytest.raises(SheetError) as caught:
+        read_and_check(
+            [path],
+            settings.ontology_dir / "shapes.ttl",
+            register=settings.data_dir / "register.yaml",
+        )
+    assert f"{path}:4: {expected}" in problems(caught)
 
 
 def test_one_bad_file_among_several_loads_none(
@@ -113,11 +320,14 @@ def test_one_bad_file_among_several_loads_none(
     bad = (
         article_text(settings)
         .replace(ARTICLE, "gbnews-other")
-        .replace("hg:towards policy:uk-return-hubs ;", "", 1)
+        .replace("\t\thg:towards policy:uk-return-hubs ;\n", "", 1)
     )
-    paths = [write_variant(tmp_path, good, "a.trig"), write_variant(tmp_path, bad, "b.trig")]
+    paths = [
+        write_variant(tmp_path, good, "gbnews-copy.trig"),
+        write_variant(tmp_path, bad, "gbnews-other.trig"),
+    ]
     before = snapshot(disk_store)
-    with pytest.raises(ValidationError):
+    with pytest.raises(SheetError, match="towards"):
         load_data(disk_store, settings, paths)
     assert snapshot(disk_store) == before
     assert SOURCE + "gbnews-copy" not in disk_store.graphs()
@@ -135,7 +345,7 @@ def test_missing_file_and_unknown_type(settings: Settings, tmp_path: Path) -> No
         read_and_check([tmp_path / "nope.trig"], settings.ontology_dir / "shapes.ttl")
     odd = tmp_path / "x.csv"
     odd.write_text("a,b\n")
-    with pytest.raises(LoadError, match="unknown RDF file type"):
+    with pytest.raises(LoadError, match="unknown file type"):
         read_and_check([odd], settings.ontology_dir / "shapes.ttl")
 
 
@@ -162,7 +372,11 @@ def test_readers_see_a_new_source_after_reopening(
 ) -> None:
     reader = OxigraphStore(settings.store, read_only=True)
     extra = article_text(settings).replace(ARTICLE, "gbnews-second")
-    load_data(disk_store, settings, [settings.data_dir, write_variant(tmp_path, extra, "s.trig")])
+    load_data(
+        disk_store,
+        settings,
+        [settings.data_dir, write_variant(tmp_path, extra, "gbnews-second.trig")],
+    )
     ask = "ASK { GRAPH <https://w3id.org/hubgraph/source/gbnews-second> { ?s ?p ?o } }"
     reader.reopen_if_changed()
     assert bool(reader.query(ask)) is True
@@ -197,11 +411,11 @@ def test_a_failed_check_during_a_bulk_load_restores_what_it_replaced(
     bad = (
         article_text(settings)
         .replace(ARTICLE, "gbnews-new")
-        .replace("        hg:holder country:montenegro ;\n", "", 1)
+        .replace("\t\thg:holder country:montenegro ;\n", "", 1)
     )
     before = snapshot(disk_store)
-    with pytest.raises(ValidationError, match="holder"):
-        load_data(disk_store, settings, [write_variant(tmp_path, bad, "new.trig")])
+    with pytest.raises(SheetError, match="holder"):
+        load_data(disk_store, settings, [write_variant(tmp_path, bad, "gbnews-new.trig")])
     assert snapshot(disk_store) == before
     assert disk_store.interrupted_load() == []
 
@@ -211,7 +425,7 @@ def test_a_bulk_load_of_new_graphs_that_passes_is_all_there(
 ) -> None:
     monkeypatch.setattr(store_module, "TRANSACTION_LIMIT", 10)
     good = article_text(settings).replace(ARTICLE, "gbnews-new")
-    report = load_data(disk_store, settings, [write_variant(tmp_path, good, "new.trig")])
+    report = load_data(disk_store, settings, [write_variant(tmp_path, good, "gbnews-new.trig")])
     assert disk_store.count(SOURCE + "gbnews-new") == report.graphs[SOURCE + "gbnews-new"]
     assert disk_store.count(SOURCE + "gbnews-new") == disk_store.count(SOURCE + ARTICLE)
 
@@ -225,14 +439,15 @@ def test_a_failed_check_during_a_bulk_load_of_only_new_graphs_leaves_nothing(
     bad = (
         article_text(settings)
         .replace(ARTICLE, "gbnews-new")
-        .replace("owl:sameAs wd:Q236", "owl:sameAs <http://www.wikidata.org/entity/X236>", 1)
+        .replace("\t\thg:holder country:montenegro ;\n", "", 1)
     )
     before = snapshot(disk_store)
-    with pytest.raises(ValidationError, match="X236"):
+    with pytest.raises(SheetError, match="holder"):
         load_sources(
             disk_store,
-            [write_variant(tmp_path, bad, "new.trig")],
+            [write_variant(tmp_path, bad, "gbnews-new.trig")],
             shapes=settings.ontology_dir / "shapes.ttl",
+            register=settings.data_dir / "register.yaml",
         )
     assert snapshot(disk_store) == before
 
@@ -270,7 +485,9 @@ def test_a_disk_error_mid_load_rolls_back_at_once(
     extra = article_text(settings).replace(ARTICLE, "gbnews-second")
     with pytest.raises(StorageFailed, match="the disk is full"):
         load_data(
-            disk_store, settings, [settings.data_dir, write_variant(tmp_path, extra, "s.trig")]
+            disk_store,
+            settings,
+            [settings.data_dir, write_variant(tmp_path, extra, "gbnews-second.trig")],
         )
     assert snapshot(disk_store) == before
     assert disk_store.interrupted_load() == []

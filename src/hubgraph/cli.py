@@ -19,9 +19,12 @@ import pyoxigraph as ox
 from hubgraph.config import Settings
 from hubgraph.errors import HubgraphError
 from hubgraph.formats import GRAPH_FORMATS
-from hubgraph.loader import read_and_check
+from hubgraph.graph.register import register_path
+from hubgraph.loader import SHEET_SUFFIXES, Source, read_and_check
 from hubgraph.runtime import load_data, open_service, open_store
 from hubgraph.safe_text import printable
+from hubgraph.sheets.rdf import trig
+from hubgraph.sheets.yamlread import SheetError
 from hubgraph.store import disk_problem
 from hubgraph.terms import csv_text, plain_value, records
 from hubgraph.vocabulary import compact
@@ -87,11 +90,26 @@ def build_parser() -> argparse.ArgumentParser:
         parser.commands[name] = help
         return sub.add_parser(name, help=help, parents=[common])
 
-    p = command("load", help="validate sources and load them (default: data/)")
-    p.add_argument("paths", nargs="*", type=Path, help="TriG/Turtle/N-Quads files or folders")
+    p = command("load", help="check sources and load them (default: data/)")
+    p.add_argument(
+        "paths", nargs="*", type=Path,
+        help="coding sheets (.yaml), TriG/Turtle/N-Quads files or folders",
+    )  # fmt: skip
 
-    p = command("validate", help="check sources against the SHACL shapes, load nothing")
+    p = command("validate", help="check sheets and sources, print every problem, load nothing")
     p.add_argument("paths", nargs="*", type=Path)
+
+    p = command("compile", help="print the RDF (TriG) a coding sheet compiles to")
+    p.add_argument("sheet", type=Path)
+
+    p = command("new", help="write a draft coding sheet from an article's plain text")
+    p.add_argument("text_file", type=Path)
+    p.add_argument("--url", help="the article's URL")
+    p.add_argument("--publisher", help="the publisher, as the register names it")
+    p.add_argument("--date", help="the date of publication: YYYY-MM-DD, YYYY-MM or YYYY")
+    p.add_argument("--output", "-o", type=Path, help="write the draft here (default: stdout)")
+
+    command("schema", help="print the JSON Schema of the coding sheet")
 
     p = command("query", help="run a SPARQL query")
     p.add_argument("sparql", nargs="?", help="the query text (or use --file)")
@@ -184,12 +202,67 @@ def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
-    sources = read_and_check(
-        args.paths or [settings.data_dir], settings.ontology_dir / "shapes.ttl"
+def _read(paths: list[Path], settings: Settings) -> list[Source]:
+    return read_and_check(
+        paths or [settings.data_dir],
+        settings.ontology_dir / "shapes.ttl",
+        register=register_path(settings.data_dir),
+        sources_dir=settings.sources_dir,
+        data_dir=settings.data_dir,
     )
+
+
+def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        sources = _read(args.paths, settings)
+    except SheetError as exc:
+        # Every problem, one a line, as file:line: field: message.
+        for problem in exc.problems:
+            print(printable(str(problem)), file=sys.stderr)
+        print(f"{len(exc.problems)} problem(s); nothing was loaded", file=sys.stderr)
+        return 1
     for source in sources:
         print(f"ok  {source.path}  ({source.quad_count} quads)")
+    return 0
+
+
+def cmd_compile(args: argparse.Namespace, settings: Settings) -> int:
+    if args.sheet.suffix not in SHEET_SUFFIXES:
+        raise HubgraphError(f"{args.sheet}: a coding sheet is a .yaml file")
+    try:
+        (source,) = _read([args.sheet], settings)
+    except SheetError as exc:
+        for problem in exc.problems:
+            print(printable(str(problem)), file=sys.stderr)
+        return 1
+    sys.stdout.buffer.write(trig(source.dataset))
+    sys.stdout.flush()
+    return 0
+
+
+def cmd_new(args: argparse.Namespace, settings: Settings) -> int:
+    from hubgraph.graph.register import read_register
+    from hubgraph.sheets.draft import draft_sheet
+
+    register = read_register(register_path(settings.data_dir))
+    text = draft_sheet(
+        args.text_file, register, url=args.url, publisher=args.publisher, date=args.date
+    )
+    if args.output:
+        args.output.write_text(text, encoding="utf-8")
+        print(
+            f"wrote {args.output}; decide what it marks DECIDE, then: "
+            f"hubgraph validate {args.output}"
+        )
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace, settings: Settings) -> int:
+    from hubgraph.sheets.schema import schema_text
+
+    sys.stdout.write(schema_text())
     return 0
 
 
@@ -414,6 +487,9 @@ def _fit(text: str, width: int) -> str:
 COMMANDS: dict[str, Command] = {
     "load": cmd_load,
     "validate": writes_stdout(cmd_validate),
+    "compile": writes_stdout(cmd_compile),
+    "new": writes_stdout(cmd_new),
+    "schema": writes_stdout(cmd_schema),
     "query": writes_stdout(cmd_query),
     "queries": writes_stdout(cmd_queries),
     "run": writes_stdout(cmd_run),

@@ -39,6 +39,9 @@ class Settings:
     data_dir: Path = field(default_factory=lambda: _project_root() / "data")
     ontology_dir: Path = field(default_factory=lambda: _project_root() / "ontology")
     queries_dir: Path = field(default_factory=lambda: _project_root() / "queries")
+    sources_dir: Path = field(default_factory=lambda: _project_root().parent / "shared" / "sources")
+    """The sources' plain texts (kept outside the repository), for the verbatim checks of
+    quotes; a sheet whose text is not there is loaded without the check, and says so."""
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = field(default_factory=default_workers)

@@ -1,19 +1,32 @@
-"""Loading sources into the store: parse, validate, then write atomically.
+"""Loading sources into the store: read, check, validate, then write atomically.
 
-A source file is read whole and validated against the SHACL shapes before the store is
-touched; several files load together or not at all. Each named graph of a file replaces the
-graph of the same name in the store, so loading a source twice leaves the same quads.
+A source is a coding sheet (``data/sources/*.yaml``), the entity register
+(``data/register.yaml``), the editorial file (``data/editorial.yaml``) or an RDF file (TriG and
+the like). Each is compiled or parsed whole into an in-memory dataset, checked (declared terms,
+XSD dates, its graph named after its file, no restated register entity or other source's stance,
+evidence within the source) and validated against the SHACL shapes — with the register beside
+it, since the entities it points at are described there — before the store is touched. Several
+files load together or not at all, and every problem of every file is reported at once. Each
+named graph replaces the graph of the same name in the store, so loading twice leaves the same
+quads.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
 
-from hubgraph.errors import GraphNotAllowed, LoadError, SourceSyntaxError, ValidationError
+from hubgraph.checks import LineFinder, check_dataset, declared_terms, overlapping_subjects
+from hubgraph.errors import GraphNotAllowed, LoadError, SourceSyntaxError
+from hubgraph.graph.register import REGISTER_GRAPH, Register, read_register
+from hubgraph.sheets.catalog import Catalog
+from hubgraph.sheets.compile import compile_sheet
+from hubgraph.sheets.editorial import EDITORIAL_GRAPH, compile_editorial
+from hubgraph.sheets.format import read_sheet
+from hubgraph.sheets.yamlread import Problem, SheetError
 from hubgraph.store import GraphStore
 from hubgraph.validation import Check, load_shapes, validate_store
 from hubgraph.vocabulary import ONTOLOGY_GRAPH, SHAPES_GRAPH, SOURCE
@@ -26,15 +39,22 @@ FORMATS_BY_SUFFIX = {
     ".rdf": ox.RdfFormat.RDF_XML,
     ".jsonld": ox.RdfFormat.JSON_LD,
 }
+SHEET_SUFFIXES = (".yaml", ".yml")
+REGISTER_FILE = "register.yaml"
+EDITORIAL_FILE = "editorial.yaml"
 
 
 @dataclass(frozen=True)
 class Source:
-    """A parsed source: its quads in an in-memory dataset, by named graph."""
+    """A parsed or compiled source: its quads in an in-memory dataset, by named graph."""
 
     path: Path
     dataset: ox.Store
     graphs: tuple[str, ...]
+    kind: str = "rdf"
+    """rdf, sheet, register or editorial."""
+    places: dict[str, tuple[int | None, str]] = field(default_factory=dict)
+    """For a sheet: IRI → (line, field) it was compiled from."""
 
     @property
     def quad_count(self) -> int:
@@ -48,11 +68,21 @@ class Source:
 
 
 def source_files(paths: Iterable[Path]) -> list[Path]:
-    """The RDF files named by ``paths``; a directory stands for the RDF files inside it."""
+    """The source files named by ``paths``; a directory stands for the RDF files and sheets
+    inside it and inside its ``sources/`` folder."""
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files.extend(sorted(p for p in path.iterdir() if p.suffix in FORMATS_BY_SUFFIX))
+            for folder in (path, path / "sources"):
+                if folder.is_dir():
+                    files.extend(
+                        sorted(
+                            p
+                            for p in folder.iterdir()
+                            if p.is_file()
+                            and (p.suffix in FORMATS_BY_SUFFIX or p.suffix in SHEET_SUFFIXES)
+                        )
+                    )
         elif path.exists():
             files.append(path)
         else:
@@ -61,12 +91,13 @@ def source_files(paths: Iterable[Path]) -> list[Path]:
 
 
 def read_source(path: Path, default_graph: str | None = None) -> Source:
-    """Parse ``path``. Triples of a triple format go into ``default_graph`` (by default the
-    source graph named after the file); a quad format must keep every fact in a named graph."""
+    """Parse the RDF file ``path``. Triples of a triple format go into ``default_graph`` (by
+    default the source graph named after the file); a quad format must keep every fact in a
+    named graph."""
     fmt = FORMATS_BY_SUFFIX.get(path.suffix)
     if fmt is None:
-        known = ", ".join(FORMATS_BY_SUFFIX)
-        raise LoadError(f"{path}: unknown RDF file type {path.suffix!r} (known: {known})")
+        known = ", ".join([*FORMATS_BY_SUFFIX, *SHEET_SUFFIXES])
+        raise LoadError(f"{path}: unknown file type {path.suffix!r} (known: {known})")
     dataset = ox.Store()
     to_graph = None if fmt.supports_datasets else ox.NamedNode(default_graph or SOURCE + path.stem)
     try:
@@ -89,27 +120,208 @@ def read_source(path: Path, default_graph: str | None = None) -> Source:
     return Source(path, dataset, graphs)
 
 
-def check_source(source: Source, checks: list[Check]) -> None:
-    violations = validate_store(source.dataset, checks)
-    if violations:
-        raise ValidationError(str(source.path), violations)
+def _dataset(quads: Iterable[ox.Quad]) -> ox.Store:
+    store = ox.Store()
+    store.extend(list(quads))
+    return store
 
 
-def read_and_check(paths: Sequence[Path], shapes: Path) -> list[Source]:
-    """Parse and validate every file; raise on the first bad one, before anything is written."""
-    checks = load_shapes(shapes)
-    sources = [read_source(p) for p in source_files(paths)]
-    for source in sources:
-        check_source(source, checks)
-    graphs_seen: dict[str, Path] = {}
-    for source in sources:
-        for graph in source.graphs:
-            if graph in graphs_seen:
-                raise LoadError(
-                    f"{source.path}: graph <{graph}> is also in {graphs_seen[graph]}; "
-                    "a source document is one named graph in one file"
+def _source_of(
+    path: Path,
+    quads: list[ox.Quad],
+    kind: str,
+    places: dict[str, tuple[int | None, str]] | None = None,
+) -> Source:
+    dataset = _dataset(quads)
+    graphs = tuple(sorted(g.value for g in dataset.named_graphs() if isinstance(g, ox.NamedNode)))
+    return Source(path, dataset, graphs, kind, places or {})
+
+
+@dataclass
+class Reader:
+    """Reads a batch of source files against one register, collecting every problem."""
+
+    shapes: Path
+    register_file: Path | None = None
+    sources_dir: Path | None = None
+    data_dir: Path | None = None
+    check_file_names: bool = True
+    only_under: str | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+    def read(self, paths: Sequence[Path]) -> list[Source]:
+        files = source_files(paths)
+        named_register = [f for f in files if f.name == REGISTER_FILE]
+        register_file = named_register[0] if named_register else self.register_file
+        register: Register | None = None
+        sources: list[Source] = []
+        if register_file is not None and register_file.exists():
+            try:
+                register = read_register(register_file)
+            except SheetError as exc:
+                self.problems.extend(exc.problems)
+            if register is not None and named_register:
+                sources.append(_source_of(register_file, register.quads(), "register"))
+        sheets = [
+            f
+            for f in files
+            if f.suffix in SHEET_SUFFIXES and f.name not in {REGISTER_FILE, EDITORIAL_FILE}
+        ]
+        catalog = Catalog()
+        if self.data_dir is not None and (self.data_dir / "sources").is_dir():
+            catalog.add_sheets(sorted((self.data_dir / "sources").glob("*.yaml")))
+        catalog.add_sheets(sheets)
+        for path in files:
+            if path.name == REGISTER_FILE:
+                continue
+            if path.suffix in SHEET_SUFFIXES and register is None:
+                if not self.problems:
+                    self.problems.append(
+                        Problem(
+                            str(path),
+                            None,
+                            "",
+                            "no entity register to resolve names against (data/register.yaml)",
+                        )
+                    )
+                continue
+            try:
+                if path.name == EDITORIAL_FILE:
+                    assert register is not None
+                    sources.append(
+                        _source_of(path, compile_editorial(path, register, catalog), "editorial")
+                    )
+                elif path.suffix in SHEET_SUFFIXES:
+                    assert register is not None
+                    compiled = compile_sheet(read_sheet(path), register, catalog, self.sources_dir)
+                    sources.append(_source_of(path, compiled.quads, "sheet", compiled.places))
+                else:
+                    sources.append(read_source(path))
+            except SheetError as exc:
+                self.problems.extend(exc.problems)
+        self._refuse_graphs_outside(sources)
+        self._check(sources, register)
+        return sources
+
+    def _refuse_graphs_outside(self, sources: list[Source]) -> None:
+        """Loads over HTTP may add or replace source graphs only: refused before any check."""
+        if self.only_under is None:
+            return
+        for source in sources:
+            outside = [
+                g
+                for g in source.graphs
+                if not (g.startswith(self.only_under) and g != self.only_under)
+            ]
+            if outside:
+                raise GraphNotAllowed(
+                    f"{source.path.name}: graph <{outside[0]}> is not a source graph; a load "
+                    f"may only write graphs under <{self.only_under}>, so nothing was loaded"
                 )
-            graphs_seen[graph] = source.path
+
+    def _check(self, sources: list[Source], register: Register | None) -> None:
+        ontology = self.shapes.parent / "hubgraph.ttl"
+        declared = declared_terms(ontology)
+        register_subjects = set()
+        register_quads: list[ox.Quad] = []
+        if register is not None:
+            register_quads = register.quads()
+            register_subjects = {
+                q.subject.value for q in register_quads if isinstance(q.subject, ox.NamedNode)
+            }
+        checks = load_shapes(self.shapes)
+        for source in sources:
+            if source.kind == "register":
+                found = check_dataset(
+                    source.dataset,
+                    source.path,
+                    declared=declared,
+                    register=None,
+                    register_subjects=set(),
+                    check_file_name=False,
+                )
+            else:
+                found = check_dataset(
+                    source.dataset,
+                    source.path,
+                    declared=declared,
+                    register=register,
+                    register_subjects=register_subjects,
+                    lines=LineFinder(source.path) if source.kind == "rdf" else None,
+                    check_file_name=self.check_file_names and source.kind in {"rdf", "sheet"},
+                )
+            self.problems.extend(found)
+            self._validate(source, checks, register_quads)
+        self.problems.extend(
+            overlapping_subjects(
+                (
+                    s.path,
+                    {q.subject.value for q in s.dataset if isinstance(q.subject, ox.NamedNode)},
+                )
+                for s in sources
+            )
+        )
+        graphs_seen: dict[str, Path] = {}
+        for source in sources:
+            for graph in source.graphs:
+                if graph in graphs_seen:
+                    self.problems.append(
+                        Problem(
+                            str(source.path),
+                            None,
+                            "",
+                            f"graph <{graph}> is also in {graphs_seen[graph]}; a source "
+                            "document is one named graph in one file (never a sheet and a "
+                            "TriG file both)",
+                        )
+                    )
+                graphs_seen[graph] = source.path
+
+    def _validate(self, source: Source, checks: list[Check], register_quads: list[ox.Quad]) -> None:
+        if not checks:
+            return
+        data = source.dataset
+        if source.kind != "register" and register_quads:
+            # The register beside the source: its entities' types are stated there.
+            data = _dataset([*source.dataset, *register_quads])
+        own = {q.subject for q in source.dataset}
+        violations = [v for v in validate_store(data, checks) if _focus(v.focus_node) in own]
+        if not violations:
+            return
+        if source.kind == "rdf":
+            lines = LineFinder(source.path)
+            for v in violations:
+                line = lines.line(v.focus_node) if not v.focus_node.startswith("_:") else None
+                self.problems.append(Problem(str(source.path), line, "", str(v)))
+            return
+        for v in violations:
+            line, where = source.places.get(v.focus_node, (None, ""))
+            on = f"{v.path}: " if v.path else ""
+            self.problems.append(
+                Problem(str(source.path), line, where, f"{on}{v.message} (shape {v.shape})")
+            )
+
+
+def _focus(text: str) -> ox.NamedNode | ox.BlankNode:
+    return ox.BlankNode(text[2:]) if text.startswith("_:") else ox.NamedNode(text)
+
+
+def read_and_check(
+    paths: Sequence[Path],
+    shapes: Path,
+    *,
+    register: Path | None = None,
+    sources_dir: Path | None = None,
+    data_dir: Path | None = None,
+    check_file_names: bool = True,
+    only_under: str | None = None,
+) -> list[Source]:
+    """Read and check every file; raise (with every problem) before anything is written.
+    ``only_under`` refuses any graph whose name does not start with it."""
+    reader = Reader(shapes, register, sources_dir, data_dir, check_file_names, only_under)
+    sources = reader.read(paths)
+    if reader.problems:
+        raise SheetError(reader.problems)
     return sources
 
 
@@ -139,23 +351,38 @@ def load_sources(
     shapes: Path,
     ontology_dir: Path | None = None,
     only_under: str | None = None,
+    register: Path | None = None,
+    sources_dir: Path | None = None,
+    data_dir: Path | None = None,
+    check_file_names: bool = True,
 ) -> LoadReport:
-    """Validate ``paths`` (files or directories) and write them, with the ontology when
+    """Check ``paths`` (files or directories) and write them, with the ontology when
     ``ontology_dir`` is given, in one transaction: a bad file anywhere writes nothing.
-    ``only_under`` refuses any graph whose name does not start with it (loads over HTTP may
-    add or replace source graphs, never the ontology or the shapes)."""
-    sources = read_and_check(paths, shapes)
-    if only_under is not None:
-        for source in sources:
-            outside = [
-                g for g in source.graphs if not (g.startswith(only_under) and g != only_under)
-            ]
-            if outside:
-                raise GraphNotAllowed(
-                    f"{source.path.name}: graph <{outside[0]}> is not a source graph; a load "
-                    f"may only write graphs under <{only_under}>, so nothing was loaded"
-                )
+    ``register`` is the register file that names are resolved against when ``paths`` hold
+    none. ``only_under`` refuses any graph whose name does not start with it (loads over HTTP
+    may add or replace source graphs, never the ontology, the shapes or the register)."""
+    sources = read_and_check(
+        paths,
+        shapes,
+        register=register,
+        sources_dir=sources_dir,
+        data_dir=data_dir,
+        check_file_names=check_file_names,
+        only_under=only_under,
+    )
     if ontology_dir is not None:
         sources = ontology_sources(ontology_dir) + sources
     store.replace_graphs([s.dataset for s in sources])
     return LoadReport({g: n for s in sources for g, n in s.graph_sizes().items()})
+
+
+__all__ = [
+    "EDITORIAL_GRAPH",
+    "REGISTER_GRAPH",
+    "LoadReport",
+    "Source",
+    "load_sources",
+    "read_and_check",
+    "read_source",
+    "source_files",
+]

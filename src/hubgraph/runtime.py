@@ -8,7 +8,8 @@ from pathlib import Path
 from hubgraph.config import Settings
 from hubgraph.errors import StorageFailed, StoreReadOnly
 from hubgraph.executor import Executor, InlineExecutor, QueryPools
-from hubgraph.loader import LoadReport, load_sources
+from hubgraph.graph.register import register_path
+from hubgraph.loader import SHEET_SUFFIXES, LoadReport, load_sources
 from hubgraph.queries import QueryRegistry
 from hubgraph.remote import RemoteExecutor, RemoteStore
 from hubgraph.service import QueryService
@@ -18,12 +19,21 @@ log = logging.getLogger("hubgraph")
 
 
 def load_data(store: GraphStore, settings: Settings, paths: list[Path] | None = None) -> LoadReport:
-    """Load ``paths`` (default: all of ``data/``) with the ontology, in one go."""
+    """Load ``paths`` (default: all of ``data/``: the register, the editorial file, the
+    sheets and any TriG) with the ontology, in one go. Names in sheets are resolved against
+    ``data/register.yaml``."""
+    register = register_path(settings.data_dir)
+    if paths is not None and register.exists() and any(p.suffix in SHEET_SUFFIXES for p in paths):
+        # Sheets name register entities: the register they were resolved against goes with them.
+        paths = [*paths, register] if register not in paths else paths
     return load_sources(
         store,
         paths if paths is not None else [settings.data_dir],
         shapes=settings.ontology_dir / "shapes.ttl",
         ontology_dir=settings.ontology_dir,
+        register=register,
+        sources_dir=settings.sources_dir,
+        data_dir=settings.data_dir,
     )
 
 

@@ -16,7 +16,17 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hubgraph import __version__
-from hubgraph.api import canned, describe, docs, entities, health, sources, sparql, web
+from hubgraph.api import (
+    canned,
+    describe,
+    docs,
+    entities,
+    health,
+    sheet_schema,
+    sources,
+    sparql,
+    web,
+)
 from hubgraph.api.fastpath import FastPath, HubgraphApp
 from hubgraph.api.reconcile import reconcile_router
 from hubgraph.api.responses import error_body, error_response
@@ -144,6 +154,7 @@ def create_app(settings: Settings, service: QueryService | None = None) -> FastA
     app.state.reconciler = Reconciler.over(service)
     app.include_router(reconcile_router(app.state.reconciler))
     app.include_router(health.router)
+    app.include_router(sheet_schema.router)
     if settings.write_token:
         app.include_router(sources.router)
     app.include_router(docs.router)

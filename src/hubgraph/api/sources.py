@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 
 from hubgraph.api.responses import in_thread, read_body, service_of
 from hubgraph.errors import BadRequest, Unauthorized, UnsupportedMediaType
+from hubgraph.graph.register import register_path
 from hubgraph.loader import FORMATS_BY_SUFFIX, load_sources
 from hubgraph.runtime import open_store
 from hubgraph.vocabulary import SOURCE
@@ -35,9 +36,14 @@ def _load(request: Request, body: bytes, suffix: str, name: str) -> dict[str, ob
         # The serving workers hold the store read-only; a writer opens it for this load only.
         store = service.store if settings.is_memory else open_store(settings)
         try:
+            # Names resolve against the register, and the shapes see its entities; the body
+            # is named by ?name=, not by a file of its own, so its graph name is not checked
+            # against a file name.
             report = load_sources(
-                store, [path], shapes=settings.ontology_dir / "shapes.ttl", only_under=SOURCE
-            )
+                store, [path], shapes=settings.ontology_dir / "shapes.ttl", only_under=SOURCE,
+                register=register_path(settings.data_dir), sources_dir=settings.sources_dir,
+                data_dir=settings.data_dir, check_file_names=False,
+            )  # fmt: skip
         finally:
             if store is not service.store:
                 store.close()
