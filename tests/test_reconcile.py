@@ -484,3 +484,43 @@ def test_the_embedded_store_version_moves_with_each_load(settings: Settings) -> 
         assert version() != before
     finally:
         store.close()
+
+
+TYPE_IRIS = {
+    "country": "Country", "person": "Person", "organisation": "Organisation",
+    "office": "Office", "policy": "Policy",
+}  # fmt: skip
+
+
+def test_every_register_entity_is_found_by_its_label(http: httpx.Client) -> None:
+    """Over the register as the store holds it (read here with plain SPARQL): each entity's
+    label, within its type, finds it first, and is a match unless a namesake shares it."""
+    values = " ".join(f"hg:{name}" for name in TYPE_IRIS.values())
+    sparql = (
+        f"SELECT DISTINCT ?e ?t ?label WHERE {{ VALUES ?t {{ {values} }} "
+        "GRAPH ?g { ?e a ?t ; rdfs:label ?label } }"
+    )
+    response = http.get("/sparql", params={"query": sparql}, headers={"Accept": "application/sparql-results+json"})  # fmt: skip
+    rows = response.json()["results"]["bindings"]
+    assert len(rows) >= 20
+    by_type: dict[tuple[str, str], set[str]] = {}
+    for row in rows:
+        kind = row["t"]["value"].rsplit("#", 1)[-1].lower()
+        by_type.setdefault((kind, normalise(row["label"]["value"])), set()).add(row["e"]["value"])
+    entries = sorted(
+        (row["e"]["value"], row["t"]["value"].rsplit("#", 1)[-1].lower(), row["label"]["value"])
+        for row in rows
+    )[:MAX_BATCH]
+    batch = {f"q{i}": {"query": label, "type": kind} for i, (_, kind, label) in enumerate(entries)}
+    answers = reconcile(http, batch)
+    for i, (iri, kind, label) in enumerate(entries):
+        found = answers[f"q{i}"]["result"]
+        namesakes = by_type[(kind, normalise(label))]
+        assert "https://w3id.org/hubgraph/id/" + found[0]["id"] in namesakes, (label, found[0])
+        assert features(found[0])["label_exact"] is True
+        # Another entity of the type whose label or alias normalises alike: no match.
+        alike = [
+            c for c in found if features(c)["label_normalised"] or features(c)["alias_normalised"]
+        ]
+        assert found[0]["match"] is (len(alike) == 1), (label, alike)
+        assert iri in namesakes
