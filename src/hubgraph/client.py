@@ -8,6 +8,7 @@
     >>> hub.entity("Q1246")["label"]
     'Kosovo'
     >>> hub.canned_dataframe("stances")                 # needs pandas (hubgraph[pandas])
+    >>> hub.reconcile(["Spajic", "Kurti"], type="person")  # candidates per name, best first
 
 The same client works without a server, over the app itself and the embedded store::
 
@@ -51,6 +52,8 @@ SPARQL_JSON = "application/sparql-results+json"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 ID = "https://w3id.org/hubgraph/id/"
 _DATE = re.compile(r"^(-?\d{4,}-\d{2}-\d{2})(?:Z|[+-]\d{2}:\d{2})?$")
+RECONCILE_BATCH = 50
+"""Names sent in one reconciliation batch (the server takes up to 200)."""
 PANDAS_MISSING = (
     "this needs pandas, which is not installed: pip install 'hubgraph[pandas]' (or pip install "
     "pandas)"
@@ -421,6 +424,42 @@ class Client:
         if text.startswith(ID):
             text = text[len(ID) :]
         return dict(self._request("GET", "/entities/" + quote(text, safe="/")).json())
+
+    def reconcile(
+        self,
+        names: str | Iterable[str],
+        type: str | None = None,
+        *,
+        limit: int = 3,
+        properties: Mapping[str, str] | None = None,
+    ) -> list[list[dict[str, Any]]]:
+        """Match names against the register, as OpenRefine does through ``/reconcile``: for
+        each name (in order), its candidates best first, each with ``id``, ``name``,
+        ``score``, ``match`` (true only for a unique exact match), ``description``, ``type``
+        and the ``features`` that explain the score. ``type`` is ``country``, ``person``,
+        ``organisation``, ``office`` or ``policy``; ``properties`` are conditions such as
+        ``{"office": "Prime Minister of Kosovo"}`` or ``{"country": "Q1246"}``.
+
+        >>> hub.reconcile(["Spajic", "Kurti"], type="person")[0][0]["name"]
+        'Milojko Spajić'
+        """
+        wanted = [names] if isinstance(names, str) else list(names)
+        conditions = [{"pid": k, "v": v} for k, v in (properties or {}).items()]
+        found: list[list[dict[str, Any]]] = []
+        for start in range(0, len(wanted), RECONCILE_BATCH):
+            chunk = wanted[start : start + RECONCILE_BATCH]
+            batch: dict[str, dict[str, Any]] = {}
+            for i, name in enumerate(chunk):
+                query: dict[str, Any] = {"query": name, "limit": limit}
+                if type:
+                    query["type"] = type
+                if conditions:
+                    query["properties"] = conditions
+                batch[f"q{i}"] = query
+            response = self._request("POST", "/reconcile", data={"queries": json.dumps(batch)})
+            answers = response.json()
+            found += [list(answers[f"q{i}"]["result"]) for i in range(len(chunk))]
+        return found
 
     def stance_map_svg(
         self, policy: str | None = None, as_of: str | datetime.date | None = None

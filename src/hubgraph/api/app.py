@@ -32,9 +32,11 @@ from hubgraph.api import (
 )
 from hubgraph.api.departures import note_departure
 from hubgraph.api.fastpath import CLIENT_GONE, FastPath, HubgraphApp
+from hubgraph.api.reconcile import reconcile_router
 from hubgraph.api.responses import error_body, error_response
 from hubgraph.config import Settings
 from hubgraph.errors import HubgraphError, MethodNotAllowed
+from hubgraph.reconcile import Reconciler
 from hubgraph.runtime import open_service
 from hubgraph.service import QueryService
 
@@ -46,6 +48,7 @@ whom — stances, conditions and quotes from political news, linked to Wikidata.
 * `/queries` — canned queries, one operation each below, JSON records or CSV.
 * `/entities/{id}` and `/entities/wikidata/{QID}` — one entity and the evidence behind it.
 * `/ontology`, `/void` — the vocabulary and a VoID description of the data.
+* `/reconcile` — a W3C Reconciliation Service (0.2) over the register, for OpenRefine.
 """
 
 
@@ -159,6 +162,8 @@ def create_app(settings: Settings, service: QueryService | None = None) -> FastA
     app.include_router(entities.router)
     app.include_router(describe.router)
     app.include_router(exports.router)
+    app.state.reconciler = Reconciler.over(service)
+    app.include_router(reconcile_router(app.state.reconciler))
     app.include_router(health.router)
     app.include_router(releases.router)
     app.include_router(sheet_schema.router)
