@@ -43,6 +43,7 @@ from hubgraph.query.forwarder import ServiceForwarder, service_error
 from hubgraph.query.guard import ServiceCall
 from hubgraph.query.sealing import Sealing, seal_network
 from hubgraph.store import GraphStore, OxigraphStore, Term, rdf_format, results_format
+from hubgraph.terms import csv_text, records_json
 
 log = logging.getLogger("hubgraph.executor")
 CHUNK_BYTES = 64 * 1024
@@ -74,6 +75,9 @@ class Job:
     """For rows: skip ``offset`` rows, then return at most ``limit`` (+1 to tell if cut)."""
     service_calls: tuple[ServiceCall, ...] = ()
     """The allow-listed SERVICE calls the guard found, with their spans in ``query``."""
+    render: str = ""
+    """For rows: "records" (JSON records) or "csv" / "csv-spreadsheet" renders the page where
+    the query ran, into :attr:`Rows.encoded`; "" returns the terms themselves."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,25 @@ class Rows:
     """True when rows beyond ``offset + limit`` exist."""
     boolean: bool | None = None
     """The answer of an ASK query (then ``rows`` is empty)."""
+    encoded: bytes | None = None
+    """The page as the job's ``render`` asked (then ``rows`` is empty and ``count`` says how
+    many rows it holds): rendering where the query ran spares pickling every term across the
+    pipe and converting it again in the serving process."""
+    count: int = 0
+
+
+def render_rows(rows: Rows, render: str) -> Rows:
+    """``rows`` rendered as ``render`` asks (see :attr:`Job.render`)."""
+    if not render or rows.boolean is not None:
+        return rows
+    if render == "records":
+        encoded = records_json(rows.variables, rows.rows)
+    elif render in {"csv", "csv-spreadsheet"}:
+        text = csv_text(rows.variables, rows.rows, spreadsheet=render == "csv-spreadsheet")
+        encoded = text.encode()
+    else:
+        raise ValueError(f"unknown rendering {render!r}")
+    return replace(rows, rows=[], encoded=encoded, count=len(rows.rows))
 
 
 class Executor(Protocol):
@@ -218,7 +241,8 @@ class InlineExecutor(ThreadedAsync):
     def rows(self, job: Job, timeout: float) -> Rows:
         with self._lock:
             try:
-                return collect_rows(_run(self.store, self._forwarded(job)), job.offset, job.limit)
+                rows = collect_rows(_run(self.store, self._forwarded(job)), job.offset, job.limit)
+                return render_rows(rows, job.render)
             except OSError as exc:
                 raise _failure(exc) from None
 
@@ -263,7 +287,8 @@ def _worker_main(conn: Connection, store_path: str, seal: bool) -> None:
             store.reopen_if_changed()
             result = _run(store, job)
             if kind == "rows":
-                conn.send(("rows", collect_rows(result, job.offset, job.limit)))
+                rows = collect_rows(result, job.offset, job.limit)
+                conn.send(("rows", render_rows(rows, job.render)))
             else:
                 sink = _Sink(conn.send)
                 serialize(result, job.output, sink)
@@ -591,23 +616,29 @@ class WorkerPool:
             raise self._stopped(worker)
         return self._read(worker)
 
-    async def _areceive(self, worker: _Worker) -> Any:
-        if not worker.retired and not worker.conn.poll(0):
+    async def _areceive(self, worker: _Worker, *, fresh: bool = False) -> Any:
+        """The next message from ``worker``, without blocking the event loop. ``fresh``: the
+        job was only just sent, so the answer cannot be there yet and is not looked for."""
+        if not worker.retired and (fresh or not worker.conn.poll(0)):
             loop = asyncio.get_running_loop()
-            readable: asyncio.Future[None] = loop.create_future()
+            ready: asyncio.Future[bool] = loop.create_future()
             fd = worker.conn.fileno()
-            loop.add_reader(fd, _settle, readable)
+            # One future settled by whichever comes first, the worker's answer or the deadline:
+            # cheaper per request than asyncio.wait_for's wrapping of it.
+            loop.add_reader(fd, _settle, ready, True)
+            timer = loop.call_later(self._overdue(worker), _settle, ready, False)
             try:
-                await asyncio.wait_for(readable, self._overdue(worker))
-            except TimeoutError:
-                _unwatch(loop, fd)
-                self._discard(worker, "timeout")
-                raise self._stopped(worker) from None
+                answered = await ready
             except asyncio.CancelledError:
-                _unwatch(loop, fd)
+                timer.cancel()
+                _unwatch(loop, fd)  # before the discard closes the fd
                 self._discard(worker, "cancelled")  # the client left; the worker is busy for it
                 raise
+            timer.cancel()
             _unwatch(loop, fd)
+            if not answered:
+                self._discard(worker, "timeout")
+                raise self._stopped(worker)
         return self._read(worker)
 
     # -- the executor interface ----------------------------------------------------------
@@ -645,7 +676,7 @@ class WorkerPool:
     async def astream(self, job: Job, timeout: float) -> bytes | AsyncIterator[bytes]:
         worker = await self._aacquire()
         self._start(worker, "stream", job, timeout)
-        first = await self._areceive(worker)
+        first = await self._areceive(worker, fresh=True)
         if first[0] == "end":
             self._release(worker)
             return first[1]  # type: ignore[no-any-return]
@@ -681,7 +712,7 @@ class WorkerPool:
     async def arows(self, job: Job, timeout: float) -> Rows:
         worker = await self._aacquire()
         self._start(worker, "rows", job, timeout)
-        message = await self._areceive(worker)
+        message = await self._areceive(worker, fresh=True)
         self._release(worker)
         return message[1]  # type: ignore[no-any-return]
 
@@ -771,6 +802,6 @@ def _unwatch(loop: asyncio.AbstractEventLoop, fd: int) -> None:
     os.set_blocking(fd, True)
 
 
-def _settle(future: asyncio.Future[None]) -> None:
+def _settle(future: asyncio.Future[bool], value: bool) -> None:
     if not future.done():
-        future.set_result(None)
+        future.set_result(value)

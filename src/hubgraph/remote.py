@@ -27,7 +27,15 @@ import httpx
 import pyoxigraph as ox
 
 from hubgraph import errors
-from hubgraph.executor import CHUNK_BYTES, Job, Rows, ThreadedAsync, collect_rows, serialize
+from hubgraph.executor import (
+    CHUNK_BYTES,
+    Job,
+    Rows,
+    ThreadedAsync,
+    collect_rows,
+    render_rows,
+    serialize,
+)
 from hubgraph.formats import GRAPH_FORMATS, RESULT_FORMATS
 from hubgraph.query.guard import iri_value, resolve_iri, tokens, undeclared_prefixes
 from hubgraph.query.syntax_errors import from_remote
@@ -442,7 +450,7 @@ class RemoteExecutor(ThreadedAsync):
             prefixes=job.prefixes,
             timeout=timeout,
         )
-        return collect_rows(result, job.offset, job.limit)
+        return render_rows(collect_rows(result, job.offset, job.limit), job.render)
 
     def close(self) -> None:
         self.store.close()

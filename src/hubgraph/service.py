@@ -70,10 +70,18 @@ class Page:
     limit: int
     truncated: bool
     """True when more rows follow this page."""
+    encoded: bytes | None = None
+    """The rows already rendered (JSON records or CSV, as asked), when ``rows`` is empty."""
+    count: int = 0
+    """How many rows the page holds."""
 
     @classmethod
     def of(cls, query: CannedQuery, job: Job, result: Rows) -> Page:
-        return cls(query, result.variables, result.rows, job.offset, job.limit or 0, result.more)
+        count = result.count if result.encoded is not None else len(result.rows)
+        return cls(
+            query, result.variables, result.rows, job.offset, job.limit or 0, result.more,
+            result.encoded, count,
+        )  # fmt: skip
 
 
 class QueryService:
@@ -180,9 +188,11 @@ class QueryService:
         *,
         limit: int | None = None,
         offset: int = 0,
+        render: str = "",
     ) -> tuple[CannedQuery, Job]:
         """Check and bind a canned query's parameters (entity parameters are looked up in
-        the graph, so this may run queries of its own)."""
+        the graph, so this may run queries of its own). ``render`` asks for the page rendered
+        where it runs (see :attr:`Job.render`) instead of as terms."""
         query = self.registry.get(name)
         size = self.settings.page_size if limit is None else limit
         if not 1 <= size <= self.settings.max_page_size:
@@ -195,7 +205,7 @@ class QueryService:
         text, calls = self._federated(bound.text)
         job = Job(
             query=text, prefixes=PREFIXES, offset=offset, limit=size, base_iri=self.base_iri,
-            service_calls=calls,
+            service_calls=calls, render=render,
         )  # fmt: skip
         return query, job
 
@@ -236,6 +246,7 @@ class QueryService:
         *,
         limit: int | None = None,
         offset: int = 0,
+        render: str = "",
     ) -> Page:
         query = self.registry.get(name)
         needs_lookups = any(
@@ -243,10 +254,12 @@ class QueryService:
         )
         if needs_lookups:  # binding runs lookups of its own: keep them off the event loop
             query, job = await run_in_threadpool(
-                self.prepare_canned, name, params, limit=limit, offset=offset
+                self.prepare_canned, name, params, limit=limit, offset=offset, render=render
             )
         else:
-            query, job = self.prepare_canned(name, params, limit=limit, offset=offset)
+            query, job = self.prepare_canned(
+                name, params, limit=limit, offset=offset, render=render
+            )
         result = await self.executor.arows(job, self.settings.query_timeout)
         return Page.of(query, job, result)
 

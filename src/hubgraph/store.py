@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import io
+import itertools
 import json
 import logging
 import os
@@ -416,10 +417,11 @@ class OxigraphStore:
             if self._store.contains_named_graph(ox.NamedNode(g)):
                 self._store.clear_graph(ox.NamedNode(g))
         crash_point("cleared")
-        for dataset in datasets:
-            # Straight from the parsed dataset, without a detour through text.
-            self._store.bulk_extend(dataset)
-            crash_point("extended")
+        # Straight from the parsed datasets, without a detour through text, and in one bulk
+        # load: each bulk_extend call writes and ingests files of its own, some 150 ms apiece
+        # however few its quads, which made a load of many small sources cost that per source.
+        self._store.bulk_extend(itertools.chain.from_iterable(datasets))
+        crash_point("extended")
 
     def _roll_back(self) -> None:
         """A load that failed part-way (a disk error, an interrupt): back to the published

@@ -39,6 +39,12 @@ def listening_socket(host: str, port: int) -> socket.socket:
 
 def serve(settings: Settings) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    # Every request is logged: without these each record also walks the stack for its caller
+    # and asks for thread and process names no line shows (the logging HOWTO's optimization).
+    logging._srcfile = None  # type: ignore[attr-defined]
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
     sock = listening_socket(settings.host, settings.port)
     app = create_app(settings)
     limited = ClientLimit(
