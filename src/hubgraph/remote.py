@@ -168,6 +168,11 @@ def _with_prefixes(query: str, prefixes: Mapping[str, str], base_iri: str | None
     return " ".join(head) + " " + query if head else query
 
 
+WRITE_TIMEOUT = httpx.Timeout(300.0, connect=10.0)
+"""A load is not a query: Virtuoso takes tens of seconds over a few thousand quads of a busy
+machine, far past the query timeout. Still bounded, so a silent store cannot hang a load."""
+
+
 class RemoteStore:
     def __init__(
         self,
@@ -305,6 +310,7 @@ class RemoteStore:
                 self.update_endpoint,
                 content=text.encode(),
                 headers={"Content-Type": "application/sparql-update"},
+                timeout=WRITE_TIMEOUT,
             )
         except httpx.HTTPError as exc:
             raise errors.QueryFailed(f"cannot reach the remote update endpoint: {exc}") from None
@@ -327,7 +333,7 @@ class RemoteStore:
                 params={"graph": g},
                 content=body.getvalue(),
                 headers={"Content-Type": "application/n-triples"},
-                timeout=None,
+                timeout=WRITE_TIMEOUT,
             )
             if response.status_code >= 400:
                 raise errors.QueryFailed(
