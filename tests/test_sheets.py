@@ -22,7 +22,7 @@ from hubgraph.sheets.catalog import catalog_for
 from hubgraph.sheets.compile import Compiled, compile_sheet
 from hubgraph.sheets.format import read_sheet
 from hubgraph.sheets.schema import render, schema_text, sheet_schema
-from hubgraph.sheets.yamlread import SheetError, read_yaml
+from hubgraph.sheets.yamlread import SheetError, line_of, read_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 HG = "https://w3id.org/hubgraph/ontology#"
@@ -693,4 +693,31 @@ def test_an_editorial_judgment_on_source_items_loads_with_them(data: Path) -> No
         "https://w3id.org/hubgraph/graph/editorial",
         "https://w3id.org/hubgraph/graph/register",
         "https://w3id.org/hubgraph/source/snippet",
+    ]
+
+
+def test_yaml_reads_as_a_person_does(tmp_path: Path) -> None:
+    """YAML 1.2's core schema, not 1.1's: `no` and `18:33` stay text, dates stay as written,
+    and every key keeps its line."""
+    path = tmp_path / "snippet.yaml"
+    path.write_text(
+        "answer: no\ntime: 18:33\nday: 2025-05-16\nmonth: 2025-05\nsheet: 1\n"
+        "ok: true\nnothing: ~\nquoted: '1'\nlist:\n  - a\n  - 2\n",
+        encoding="utf-8",
+    )
+    doc = read_yaml(path)
+    assert dict(doc) == {
+        "answer": "no", "time": "18:33", "day": "2025-05-16", "month": "2025-05", "sheet": 1,
+        "ok": True, "nothing": None, "quoted": "1", "list": ["a", 2],
+    }  # fmt: skip
+    assert line_of(doc, "month") == 4 and line_of(doc["list"], 1) == 11
+
+
+def test_a_key_given_twice_is_an_error_at_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "snippet.yaml"
+    path.write_text("source:\n  title: A\n  title: B\n", encoding="utf-8")
+    with pytest.raises(SheetError) as caught:
+        read_yaml(path)
+    assert [str(p) for p in caught.value.problems] == [
+        f"{path}:3: title: this key is given twice here"
     ]

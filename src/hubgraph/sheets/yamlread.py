@@ -1,25 +1,119 @@
 """Reading YAML with the line of every key and item, and collecting problems against them.
 
-ruamel.yaml keeps, on each mapping and sequence it builds, where each key and item was; a
-problem is reported as ``file:line: field: message`` so that a person fixes the sheet, never
-the RDF compiled from it.
+Each mapping and sequence read keeps where each key and item was; a problem is reported as
+``file:line: field: message`` so that a person fixes the sheet, never the RDF compiled from it.
+
+The text is parsed by libyaml (PyYAML's C parser) into nodes that carry their marks, and the
+values are built here: a load reads dozens of sheets, and a pure-Python parser spent most of
+a load's time on them. Plain scalars are resolved by the YAML 1.2 core schema, as a person
+reading the sheet expects (``no`` and ``18:33`` stay text, unlike YAML 1.1); dates stay the
+text they are written as, so the sheet's checks read them (a 2025-13-01 is a problem at its
+line, not a crash); a key given twice in one mapping is an error, not silently the last.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.constructor import RoundTripConstructor
-from ruamel.yaml.error import MarkedYAMLError
+import yaml
 
 from hubgraph.errors import LoadError
+
+
+class LineMap(dict[Any, Any]):
+    """A mapping of the document, with the 0-based line of itself and of each key."""
+
+    line: int = 0
+    key_lines: dict[Any, int]
+
+
+class LineSeq(list[Any]):
+    """A sequence of the document, with the 0-based line of itself and of each item."""
+
+    line: int = 0
+    item_lines: list[int]
+
+
+_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
+_TRUE = re.compile(r"^(?:true|True|TRUE)$")
+_FALSE = re.compile(r"^(?:false|False|FALSE)$")
+_INT = re.compile(r"^[-+]?[0-9]+$")
+_OCT = re.compile(r"^0o[0-7]+$")
+_HEX = re.compile(r"^0x[0-9a-fA-F]+$")
+_FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
+_INF = re.compile(r"^[-+]?\.(?:inf|Inf|INF)$")
+_NAN = re.compile(r"^\.(?:nan|NaN|NAN)$")
+
+
+def _scalar(node: yaml.ScalarNode) -> Any:
+    text = node.value
+    if node.style or node.tag not in _IMPLICIT_TAGS:  # plain is None, or "" from libyaml
+        return text  # quoted, a block, or a tag of its own: text as written
+    if _NULL.match(text):
+        return None
+    if _TRUE.match(text):
+        return True
+    if _FALSE.match(text):
+        return False
+    if _INT.match(text):
+        return int(text)
+    if _OCT.match(text):
+        return int(text[2:], 8)
+    if _HEX.match(text):
+        return int(text[2:], 16)
+    if _FLOAT.match(text):
+        return float(text)
+    if _INF.match(text):
+        return -math.inf if text.startswith("-") else math.inf
+    if _NAN.match(text):
+        return math.nan
+    return text
+
+
+_IMPLICIT_TAGS = {
+    # What libyaml's resolver may give a plain scalar; its YAML 1.1 choice is redone above.
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:timestamp",
+    "tag:yaml.org,2002:value",
+    "tag:yaml.org,2002:merge",
+}
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key: Any, line: int) -> None:
+        self.key, self.line = key, line
+
+
+def _value(node: yaml.Node) -> Any:
+    if isinstance(node, yaml.ScalarNode):
+        return _scalar(node)
+    if isinstance(node, yaml.SequenceNode):
+        seq = LineSeq(_value(item) for item in node.value)
+        seq.line = node.start_mark.line
+        seq.item_lines = [item.start_mark.line for item in node.value]
+        return seq
+    mapping = LineMap()
+    mapping.line = node.start_mark.line
+    mapping.key_lines = {}
+    for key_node, value_node in node.value:
+        key = _value(key_node)
+        if isinstance(key, list | dict):
+            key = str(key)
+        if key in mapping:
+            raise _DuplicateKey(key, key_node.start_mark.line)
+        mapping[key] = _value(value_node)
+        mapping.key_lines[key] = key_node.start_mark.line
+    return mapping
 
 
 @dataclass(frozen=True)
@@ -66,53 +160,41 @@ class Problems:
             raise SheetError(list(self.found))
 
 
-class _Constructor(RoundTripConstructor):
-    """Dates stay the text they are written as: the sheet's checks read them (a 2025-13-01
-    is a problem at its line, not a crash), and YYYY-MM stays what it says."""
-
-
-_Constructor.add_constructor(
-    "tag:yaml.org,2002:timestamp",
-    lambda constructor, node: constructor.construct_scalar(node),  # type: ignore[no-any-return]
-)
-
-
-def _yaml() -> YAML:
-    yaml = YAML(typ="rt")
-    yaml.Constructor = _Constructor
-    return yaml
-
-
 def read_yaml(path: Path) -> Any:
-    """The YAML document in ``path``, as ruamel.yaml's commented (line-aware) containers."""
+    """The YAML document in ``path``, as line-aware mappings and sequences."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise LoadError(f"{path}: cannot read it ({exc})") from None
     try:
-        return _yaml().load(text)
-    except MarkedYAMLError as exc:
+        node = yaml.compose(text, Loader=yaml.CSafeLoader)
+        return None if node is None else _value(node)
+    except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line = mark.line + 1 if mark is not None else None
         raise SheetError(
             [Problem(str(path), line, "", f"not valid YAML: {exc.problem or exc}")]
+        ) from None
+    except yaml.YAMLError as exc:
+        raise SheetError([Problem(str(path), None, "", f"not valid YAML: {exc}")]) from None
+    except _DuplicateKey as exc:
+        raise SheetError(
+            [Problem(str(path), exc.line + 1, str(exc.key), "this key is given twice here")]
         ) from None
 
 
 def line_of(container: Any, key: str | int | None = None) -> int | None:
     """The 1-based line of ``key`` (a mapping key or a sequence index) in ``container``, or of
     the container itself."""
-    lc = getattr(container, "lc", None)
-    if lc is None:
-        return None
-    try:
-        if key is None:
-            return int(lc.line) + 1
-        if isinstance(container, CommentedSeq):
-            return int(lc.item(key)[0]) + 1
-        return int(lc.key(key)[0]) + 1
-    except (KeyError, IndexError, TypeError, AttributeError):
-        return int(lc.line) + 1
+    if isinstance(container, LineSeq):
+        if key is None or not isinstance(key, int) or not 0 <= key < len(container.item_lines):
+            return container.line + 1
+        return container.item_lines[key] + 1
+    if isinstance(container, LineMap):
+        if key is None or key not in container.key_lines:
+            return container.line + 1
+        return container.key_lines[key] + 1
+    return None
 
 
 DECIDE = "DECIDE"
@@ -125,11 +207,11 @@ class Node:
     read from it can be checked and every problem reported at its line."""
 
     def __init__(self, data: Any, where: str, problems: Problems, line: int | None) -> None:
-        self.data = data if isinstance(data, CommentedMap | dict) else {}
+        self.data = data if isinstance(data, dict) else {}
         self.where = where
         self.problems = problems
         self.line = line
-        if not isinstance(data, CommentedMap | dict):
+        if not isinstance(data, dict):
             problems.add(line, where, f"must be a mapping (key: value lines), not {_shown(data)}")
 
     def field(self, key: str) -> str:
