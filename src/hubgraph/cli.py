@@ -266,7 +266,12 @@ def cmd_new(args: argparse.Namespace, settings: Settings) -> int:
 
     register = read_register(register_path(settings.data_dir))
     text = draft_sheet(
-        args.text_file, register, url=args.url, publisher=args.publisher, date=args.date
+        args.text_file,
+        register,
+        url=args.url,
+        publisher=args.publisher,
+        date=args.date,
+        source_id=args.output.stem if args.output else None,
     )
     if args.output:
         args.output.write_text(text, encoding="utf-8")

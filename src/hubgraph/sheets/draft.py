@@ -253,8 +253,10 @@ def draft_sheet(
     publisher: str | None = None,
     date: str | None = None,
     today: dt.date | None = None,
+    source_id: str | None = None,
 ) -> str:
-    """The draft sheet for the text in ``path``, as YAML text."""
+    """The draft sheet for the text in ``path``, as YAML text; its id is ``source_id`` (the
+    stem of the sheet's file name, which the loader requires), else the text file's stem."""
     text = Text(path.read_text(encoding="utf-8"), path.name)
     quotes = find_quotes(text)
     mentions = sorted(
@@ -295,7 +297,7 @@ def draft_sheet(
     if not dates:
         w("#   none")
     w("sheet: 1")
-    w(f"id: {path.stem}")
+    w(f"id: {source_id or path.stem}")
     w(
         f"coding: {{coder: {DECIDE}, coded_on: {(today or dt.date.today()).isoformat()}, "
         'codebook: "1.0", reviewer: null}'
