@@ -83,6 +83,7 @@ class _Compiler:
         self.quads: list[ox.Quad] = []
         self.places: dict[str, tuple[int | None, str]] = {}
         self.text: Text | None = None
+        self.where_from = sheet.id
         self.evidence_iris: dict[str, str] = {}
         self.anchors: dict[str, Anchor] = {}
 
@@ -204,6 +205,10 @@ class _Compiler:
         self.add(s, RDF + "type", ox.NamedNode(SCHEMA + "NewsArticle"))
         publisher = self.resolve(info.publisher, ORGANISATION_KINDS)
         cites = [e for n in info.cites if (e := self.resolve(n, ACTOR_KINDS))]
+        # Labels of this source's items say where they come from in words, not by file name.
+        self.where_from = ", ".join(
+            part for part in (publisher.label if publisher else None, info.date) if part
+        ) or self.sheet.id
         title = info.title or info.title_note or self.sheet.id
         label = f"{publisher.label if publisher else '?'}, {info.date or '?'}: {title}"
         self.add(s, RDFS + "label", ox.Literal(label, language="en"))
@@ -501,7 +506,7 @@ class _Compiler:
         if holder and policy and obs.position:
             who = f", voiced by {voice.label}" if voice else ""
             position = POSITIONS[obs.position]
-            label = f"{holder.label} on the {policy.label}: {position}{who} ({self.sheet.id})"
+            label = f"{holder.label} on the {policy.label}: {position}{who} ({self.where_from})"
             self.add(s, RDFS + "label", ox.Literal(label, language="en"))
         if holder:
             self.add(s, HG + "holder", self.node(holder))
