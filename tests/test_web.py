@@ -793,6 +793,10 @@ def test_evidence_links_the_original_article_and_names_the_speaker(  # type: ign
             assert quote.locator("footer").inner_text().removeprefix("— ") in speakers[text]
         links = facts.locator("td.source a.source-link")
         assert links.count() > 0
+        # Every stance names the source it comes from, whatever kind of evidence the source
+        # gave (a quote, a verbatim sentence or a coder's paraphrase).
+        for row in facts.locator("tbody tr").filter(has_text="holds stance").all():
+            expect(row.locator("td.source a.source-link")).to_have_count(1)
         assert {a.get_attribute("href") for a in links.all()} <= set(urls.values())
         expect(links.first).to_have_text(re.compile(r"\w"))  # a title, not an IRI
         assert not links.first.inner_text().startswith(("http", "hgsrc:"))
