@@ -299,9 +299,10 @@ def bind_values(text: str, bindings: Mapping[str, Sequence[ox.NamedNode | ox.Lit
 
 
 def entity_id(value: str) -> str | None:
-    """A hubgraph entity IRI from an id such as ``country/kosovo`` or a full IRI."""
+    """A hubgraph entity IRI from an id such as ``country/kosovo`` or a full IRI. Ids of things
+    a source states have a segment per source (``stance/<source-id>/<local>``)."""
     value = value.strip()
-    if re.match(r"^[a-z-]+/[A-Za-z0-9._~-]+$", value):
+    if re.match(r"^[a-z-]+(/[A-Za-z0-9._~-]+)+$", value):
         return ID + value
     if value.startswith(ID) or re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", value):
         return value

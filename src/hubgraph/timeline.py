@@ -258,7 +258,7 @@ def timeline(
 
 # -- drawing ---------------------------------------------------------------------------
 WIDTH = 960
-LEFT, RIGHT, TOP = 196, 28, 92
+LEFT, RIGHT, TOP = 216, 28, 92  # room for "Bosnia and Herzegovina" in bold
 ROW_HEIGHT = 50
 STYLE = """
 .hg-timeline { font-family: system-ui, -apple-system, "Segoe UI", "DejaVu Sans", sans-serif; }

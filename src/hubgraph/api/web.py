@@ -213,7 +213,13 @@ def _source_html(fact: dict[str, object], sources: Sources) -> str:
     if not iri:
         return ""
     known = sources.get(str(iri), {})
-    title = fact.get("sourceTitle") or known.get("title")
+    publisher = known.get("publisherLabel")
+    # An untitled source is named by its publisher, never by its IRI.
+    title = (
+        fact.get("sourceTitle")
+        or known.get("title")
+        or (f"{publisher} (untitled)" if publisher else "untitled source")
+    )
     url = next((fact[k] for k in ("sourceUrl", "url") if fact.get(k)), None) or known.get("url")
     record = entity_href(str(iri))
     if title and url:
@@ -226,7 +232,7 @@ def _source_html(fact: dict[str, object], sources: Sources) -> str:
     else:
         shown = _value_html(iri, title)
     issued = fact.get("sourceDate") or known.get("issued")
-    details = [escape(str(known["publisherLabel"]))] if known.get("publisherLabel") else []
+    details = [escape(str(publisher))] if publisher else []
     if issued:
         details.append(f"published {escape(str(issued))}")
     if details:

@@ -159,7 +159,12 @@
       if (speaker) who.push(el("span", null, "voiced by ", speaker));
     }
     const known = (sources && at(ev.source) && sources.get(at(ev.source))) || {};
-    const title = at(ev.title) || known.title || (at(ev.source) ? compact(at(ev.source)) : "");
+    // A source without a title is named by its publisher (and said to be untitled), never by
+    // its IRI: "hgsrc:pa-2025-…" means nothing to a reader.
+    const publisher = at(ev.publisher) || known.publisher || "";
+    const untitled = !at(ev.title) && !known.title;
+    const title = at(ev.title) || known.title ||
+      (at(ev.source) ? (publisher ? `${publisher} (untitled)` : "untitled source") : "");
     if (title) {
       // The original article where the graph has its URL; else the source's page here.
       const url = at(ev.url) || known.url;
@@ -170,7 +175,7 @@
         who.push(record ? el("a", { href: record, class: "source-link", rel: "noopener" }, title) : title);
       }
     }
-    if (at(ev.publisher)) who.push(at(ev.publisher));
+    if (publisher && !(untitled && at(ev.source))) who.push(publisher);
     if (at(ev.dated) && at(ev.dated) !== at(ev.published)) who.push(el("span", { class: "date" }, `dated ${at(ev.dated)}`));
     if (at(ev.published)) who.push(el("span", { class: "date" }, `published ${at(ev.published)}`));
     if (who.length) {
@@ -188,8 +193,9 @@
   async function sourceDetails(iris) {
     const wanted = [...new Set(iris)].filter((iri) => SAFE_IRI.test(iri) && !sourceCache.has(iri));
     if (wanted.length) {
-      const query = "SELECT ?s ?title ?url WHERE { VALUES ?s { " + wanted.map((iri) => `<${iri}>`).join(" ") +
-        " } OPTIONAL { ?s dcterms:title ?title } OPTIONAL { ?s schema:url ?url } }";
+      const query = "SELECT ?s ?title ?url ?publisher WHERE { VALUES ?s { " + wanted.map((iri) => `<${iri}>`).join(" ") +
+        " } OPTIONAL { ?s dcterms:title ?title } OPTIONAL { ?s schema:url ?url } " +
+        "OPTIONAL { ?s dcterms:publisher/rdfs:label ?publisher } }";
       try {
         const response = await fetch("/sparql", {
           method: "POST",
@@ -199,7 +205,8 @@
         if (response.ok) {
           for (const b of (await response.json()).results.bindings) {
             const known = sourceCache.get(b.s.value) || {};
-            sourceCache.set(b.s.value, { title: known.title || (b.title && b.title.value), url: known.url || (b.url && b.url.value) });
+            sourceCache.set(b.s.value, { title: known.title || (b.title && b.title.value), url: known.url || (b.url && b.url.value),
+              publisher: known.publisher || (b.publisher && b.publisher.value) });
           }
         }
       } catch (_) { /* the table shows without the links */ }
