@@ -98,6 +98,8 @@ DisableUnixSocket = 1
 DirsAllowed = .
 NumberOfBuffers = 10000
 MaxDirtyBuffers = 6000
+# Virtuoso's default pool (400 MB) is too small for `stances` with a position bound.
+MaxMemPoolSize = 2000000000
 
 [HTTPServer]
 ServerPort = 127.0.0.1:{http}
