@@ -8,13 +8,14 @@ import sys
 from collections.abc import Iterator
 
 import pytest
+from sheet_facts import Observation, observations, slug
 
 from hubgraph.client import Client, HubgraphClientError, convert_term, qid
 from hubgraph.config import Settings
-from sheet_facts import Observation, observations, slug
 
 HG_ID = "https://w3id.org/hubgraph/id/"
 XSD = "http://www.w3.org/2001/XMLSchema#"
+
 
 def _stance_iri(obs: Observation) -> str:
     return f"{HG_ID}stance/{obs.sheet}/{obs.id}"
