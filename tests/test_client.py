@@ -38,8 +38,8 @@ STANCE_QIDS = """
 SELECT ?countryLabel ?wikidata ?position WHERE {
   ?stance a hg:Stance ; hg:holder ?country ; hg:position/skos:prefLabel ?position .
   ?country rdfs:label ?countryLabel ; owl:sameAs ?wikidata .
-} ORDER BY ?countryLabel
-"""
+} ORDER BY ?countryLabel ?position
+"""  # a country holds several stances: ordered to the last column, so engines agree on it
 
 
 @pytest.fixture(scope="module")
