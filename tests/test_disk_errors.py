@@ -179,7 +179,11 @@ def test_a_store_on_read_only_media_is_served_read_only(
 
 
 @needs_mounts
-def test_a_full_disk_is_an_error_message_and_loses_nothing(tmp_path: Path) -> None:
+def test_a_full_disk_is_an_error_message_and_loses_nothing(tmp_path: Path, loaded: Path) -> None:
+    # The disk holds the first load with room to spare (a load writes a working copy and its
+    # logs beside the published store), whatever size data/ has grown to; then it is filled.
+    store_bytes = sum(f.stat().st_size for f in (loaded / "store").rglob("*") if f.is_file())
+    size = f"{max(6, 4 * store_bytes // 2**20 + 1)}m"
     disk = tmp_path / "disk"
     disk.mkdir()
     store = disk / "store"
@@ -197,7 +201,7 @@ def test_a_full_disk_is_an_error_message_and_loses_nothing(tmp_path: Path) -> No
             f"echo after=$({hubgraph(store, 'query', COUNT, '--format', 'csv')} | tail -1)",
         ]
     )
-    done = in_namespace(tmpfs(disk, "6m"), script)
+    done = in_namespace(tmpfs(disk, size), script)
     assert done.returncode == 0, done.stderr
     out = dict(line.split("=", 1) for line in done.stdout.split())
     assert out["load"] == "1" and out["export"] == "1", done.stderr

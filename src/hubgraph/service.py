@@ -27,9 +27,13 @@ from hubgraph.terms import plain_value, records
 from hubgraph.vocabulary import ID, PREFIXES, WIKIDATA_ENTITY, compact
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
-SOURCE_DETAILS = """SELECT ?source ?title ?url ?publisher ?publisherLabel ?issued WHERE {
+SOURCE_DETAILS = """SELECT ?source ?title ?url ?publisher ?publisherLabel ?issued
+                         ?label ?titleNote ?urlNote WHERE {
   OPTIONAL { ?source dcterms:title ?title }
   OPTIONAL { ?source schema:url ?url }
+  OPTIONAL { ?source rdfs:label ?label }
+  OPTIONAL { ?source hg:titleNote ?titleNote }
+  OPTIONAL { ?source hg:urlNote ?urlNote }
   OPTIONAL { ?source dcterms:publisher ?publisher
              OPTIONAL { ?publisher rdfs:label ?publisherLabel
                         FILTER(LANGMATCHES(LANG(?publisherLabel), 'en')
@@ -374,16 +378,21 @@ class QueryService:
     def describe_sources(self, iris: Sequence[str]) -> dict[str, dict[str, object]]:
         """What a reader needs to weigh each source: its title, the original article
         (``schema:url``, where the graph has it), publisher, date, and who said each of its
-        quotes (``quotes``: text → speaker and speakerLabel)."""
+        quotes (``quotes``: text → speaker and speakerLabel). A source without a title or URL
+        (the copy at hand shows none) says why (``titleNote``, ``urlNote``), and every source
+        has its ``label`` (publisher and date) to be named by."""
         nodes = [ox.NamedNode(iri) for iri in iris[: self.settings.max_page_size]]
         if not nodes:
             return {}
         details = self._select_values(SOURCE_DETAILS, {"source": nodes})
         out: dict[str, dict[str, object]] = {}
-        for source, title, url, publisher, publisher_label, issued in details:
+        for source, title, url, publisher, publisher_label, issued, *notes in details:
             entry = out.setdefault(str(plain_value(source)), {"quotes": {}})
+            label, title_note, url_note = notes
             for key, term in (("title", title), ("url", url), ("publisher", publisher),
-                              ("publisherLabel", publisher_label), ("issued", issued)):  # fmt: skip
+                              ("publisherLabel", publisher_label), ("issued", issued),
+                              ("label", label), ("titleNote", title_note),
+                              ("urlNote", url_note)):  # fmt: skip
                 if term is not None and key not in entry:
                     entry[key] = plain_value(term)
         for source, text, speaker, speaker_label in self._select_values(
