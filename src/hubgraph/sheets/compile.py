@@ -206,9 +206,10 @@ class _Compiler:
         publisher = self.resolve(info.publisher, ORGANISATION_KINDS)
         cites = [e for n in info.cites if (e := self.resolve(n, ACTOR_KINDS))]
         # Labels of this source's items say where they come from in words, not by file name.
-        self.where_from = ", ".join(
-            part for part in (publisher.label if publisher else None, info.date) if part
-        ) or self.sheet.id
+        self.where_from = (
+            ", ".join(part for part in (publisher.label if publisher else None, info.date) if part)
+            or self.sheet.id
+        )
         title = info.title or info.title_note or self.sheet.id
         label = f"{publisher.label if publisher else '?'}, {info.date or '?'}: {title}"
         self.add(s, RDFS + "label", ox.Literal(label, language="en"))
