@@ -256,21 +256,34 @@ def test_in_process_gives_the_same_answers(client: Client, local: Client) -> Non
     assert local.sparql(TYPED) == client.sparql(TYPED)
     assert local.sparql(STANCE_QIDS) == client.sparql(STANCE_QIDS)
     assert local.ask("ASK { ?c owl:sameAs wd:Q1246 }") is True
+    assert same_records(local.entity("Q1246"), client.entity("Q1246"))
+    assert local.stance_map_svg() == client.stance_map_svg()
+    assert [q["name"] for q in local.queries()] == [q["name"] for q in client.queries()]
+
+
+def test_in_process_gives_the_same_conditions(
+    client: Client,
+    local: Client,
+    server,  # type: ignore[no-untyped-def]
+) -> None:
+    if server.backend == "virtuoso":
+        pytest.xfail(
+            "known: Virtuoso 7.2 gives several of Kosovo's conditions the first article as their "
+            "source (README, Virtuoso); every other column agrees"
+        )
     conditions = {"country": ["Q1246", "Q236"]}
     assert same_records(
         local.canned("countries-attaching-conditions", **conditions),
         client.canned("countries-attaching-conditions", **conditions),
     )
-    assert same_records(local.entity("Q1246"), client.entity("Q1246"))
-    assert local.stance_map_svg() == client.stance_map_svg()
-    assert [q["name"] for q in local.queries()] == [q["name"] for q in client.queries()]
 
 
 def test_in_process_follows_next_pages(client: Client, local: Client) -> None:
     # The in-process app pages by three rows: canned() must walk every page.
     everything = local.canned("quotes")
     assert len(everything) > 3
-    assert everything == client.canned("quotes")
+    # Equal up to what SPARQL leaves to each store (an empty GROUP_CONCAT as "" or unbound).
+    assert same_records(everything, client.canned("quotes"))
     assert len(local.canned("quotes", limit=3)) == 3
     frame = local.canned_dataframe("quotes")
     assert len(frame) == len(everything)
