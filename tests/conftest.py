@@ -295,6 +295,8 @@ TLS = ssl.create_default_context()
 
 
 @pytest.fixture
-def http(base_url: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=base_url, timeout=30, verify=TLS) as client:
+def http(server: LiveServer) -> Iterator[httpx.Client]:
+    # Longer than the server's own query timeout, so that its 504 arrives, not ours.
+    timeout = max(30.0, server.timeout + 15)
+    with httpx.Client(base_url=server.url, timeout=timeout, verify=TLS) as client:
         yield client
