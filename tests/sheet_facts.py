@@ -8,9 +8,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from hubgraph.graph.register import Entity, Register, read_register
+from hubgraph.sheets.yamlread import read_yaml
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 
@@ -36,7 +35,9 @@ def register() -> Register:
 @cache
 def sheets() -> tuple[dict[str, Any], ...]:
     paths = sorted((DATA_DIR / "sources").glob("*.yaml"))
-    return tuple(yaml.safe_load(p.read_text(encoding="utf-8")) for p in paths)
+    # The loader's own reader (YAML 1.2, dates as written), not a second one that reads
+    # `no` or a time of day otherwise.
+    return tuple(read_yaml(p) for p in paths)
 
 
 @cache
