@@ -1,23 +1,21 @@
 """Synthetic hubgraph data for the benchmark, shaped like the real graph.
 
-The output is TriG with one named graph per source document, as ``data/`` holds, in the real
-ontology's terms (``ontology/hubgraph.ttl``), so that the real canned queries return rows and the
-file passes hubgraph's SHACL validation (``hubgraph validate``):
+A data set is a folder that ``hubgraph load`` takes as it is, in the real ontology's terms
+(``ontology/hubgraph.ttl``) and passing every check of the loader, so that the real canned
+queries return rows:
 
-* two reference sources (country profiles, policy briefs) that declare every shared entity once:
-  countries with ``owl:sameAs`` to Wikidata-style IRIs, leaders with offices and mandates,
-  government bodies, news organisations, policies (``policy:uk-return-hubs`` among them, the
-  canned queries' default);
-* news articles, one named graph each: the article itself, its sentences and quotes (with
-  speakers), stances of countries towards policies with positions from the real SKOS concepts,
-  conditions of both kinds, and reported claims with approach events.
+* ``register.yaml``, the entity register (as ``data/register.yaml`` is): countries with
+  Wikidata-style QIDs, their leaders with offices and mandates, government bodies, news
+  organisations, policies (``policy/uk-return-hubs`` among them, the canned queries' default);
+* ``articles.trig``, news articles, one named graph each, that only point at the register's
+  entities: the article itself, its sentences and quotes (with speakers), stances of countries
+  towards policies with positions from the real SKOS concepts, conditions of both kinds, and
+  reported claims with approach events.
 
-Each entity lives in exactly one graph. Re-declaring a country in every article that mentions it
-would be closer to how single-file sources are written, but Oxigraph's union default graph is a
-bag (a triple in k graphs matches k times) while rdflib's is a set, so the engines would answer
-the same query differently; the benchmark keeps them comparable.
+Beside the folder, ``<folder>.register.trig`` is the register as hubgraph compiles it, for the
+stores that load TriG only: they get exactly the quads ``hubgraph load`` writes.
 
-Every name, number and text is synthetic (Wikidata-style IRIs are ``Q9000000001`` upwards, far
+Every name, number and text is synthetic (Wikidata-style QIDs are ``Q9000000001`` upwards, far
 above any real entity); the output is a function of ``--triples`` and ``--seed`` alone.
 
     python bench/generate.py --triples 1e5 [--seed 42] [--out bench/work]
@@ -27,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import shutil
 import sys
 import time
 from dataclasses import dataclass, field
@@ -35,7 +34,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 WORK = HERE / "work"
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"
 """Bumped whenever the output for a given size and seed changes (cached files are keyed on it)."""
 
 DEFAULT_POLICY = "policy:uk-return-hubs"
@@ -175,7 +174,8 @@ def size_label(triples: int) -> str:
 
 
 def data_path(triples: int, seed: int, out: Path = WORK) -> Path:
-    return out / f"hubgraph-bench-{size_label(triples)}-seed{seed}-v{GENERATOR_VERSION}.trig"
+    """The data set's folder (see :class:`DataSet`)."""
+    return out / f"hubgraph-bench-{size_label(triples)}-seed{seed}-v{GENERATOR_VERSION}"
 
 
 def literal(text: str) -> str:
@@ -275,148 +275,70 @@ class Generator:
         self.bump("sentences")
         return iri
 
-    # -- reference graphs ----------------------------------------------------------------
-    def world(self, out: list[str]) -> World:
+    # -- the register ----------------------------------------------------------------
+    def world(self, register: list[str]) -> World:
+        """The shared entities, written as register entries (``register.yaml``): a source graph
+        only points at them, as the loader requires of every source."""
         n_countries = max(9, min(200, self.target // 500))
         n_publishers = max(2, min(40, self.target // 25_000))
         n_policies = max(3, min(50, self.target // 20_000))
-        g = GraphWriter("src:bench-reference-profiles")
-        source = "src:bench-reference-profiles"
-        publishers = [f"organisation:bench-news-{i:03d}" for i in range(1, n_publishers + 1)]
-        self.source_document(
-            g,
-            source,
-            "Synthetic country and actor profiles (benchmark data)",
-            publishers[0],
-            "2025-01-01",
-        )
-        for i, org in enumerate(publishers, 1):
-            pairs = [
-                ("a", "hg:NewsOrganisation"),
-                ("a", "hg:Organisation"),
-                ("a", "hg:Actor"),
-                ("rdfs:label", lang(f"Bench News {i:03d}")),
-            ]
-            if i % 3 == 0:
-                pairs.append(("hg:wikidataLinkMissing", "true"))
-            else:
-                pairs += [("owl:sameAs", self.next_qid()), ("hg:qidStatus", literal("verified"))]
-            g.subject(org, pairs)
-        line = 0
+        entities: list[str] = []
+        mandates: list[str] = []
+
+        def entity(id_: str, kind: str, label: str, *extra: str, qid: bool = True) -> None:
+            link = f"qid: Q{self.next_qid().removeprefix('wd:Q')}, qid_status: verified"
+            fields = [f"id: {id_}", f"kind: {kind}", f"label: {label}", *extra]
+            fields.append(link if qid else "qid_status: none")
+            entities.append("  - {" + ", ".join(fields) + "}")
+
+        publishers = []
+        for i in range(1, n_publishers + 1):
+            entity(f"organisation/bench-news-{i:03d}", "news-organisation",
+                   f"Bench News {i:03d}", qid=i % 3 != 0)  # fmt: skip
+            publishers.append(f"organisation:bench-news-{i:03d}")
         countries = []
         for i in range(1, n_countries + 1):
             slug = f"bench-country-{i:03d}"
-            iri = f"country:{slug}"
             label = f"Country {i:03d}"
-            g.subject(
-                iri,
-                [
-                    ("a", "hg:Country"),
-                    ("a", "hg:Actor"),
-                    ("rdfs:label", lang(label)),
-                    ("skos:altLabel", lang(f"C{i:03d}")),
-                    ("owl:sameAs", self.next_qid()),
-                    ("hg:qidStatus", literal("verified")),
-                ],
-            )
-            body = f"organisation:government-of-{slug}"
-            g.subject(
-                body,
-                [
-                    ("a", "hg:GovernmentBody"),
-                    ("a", "hg:Organisation"),
-                    ("a", "hg:Actor"),
-                    ("rdfs:label", lang(f"Government of {label}")),
-                    ("hg:bodyOf", iri),
-                    ("hg:wikidataLinkMissing", "true"),
-                ],
-            )
+            entity(f"country/{slug}", "country", label, f"aliases: [C{i:03d}]")
+            entity(f"organisation/government-of-{slug}", "government-body",
+                   f"Government of {label}", f"body_of: country/{slug}", qid=False)  # fmt: skip
             leaders = []
             for role, office_name in (("pm", "Prime Minister"), ("president", "President")):
                 if role == "president" and self.rng.random() < 0.5:
                     continue
-                office = f"office:{office_name.lower().replace(' ', '-')}-of-{slug}"
-                g.subject(
-                    office,
-                    [
-                        ("a", "hg:Office"),
-                        ("rdfs:label", lang(f"{office_name} of {label}")),
-                        ("hg:officeOf", iri),
-                        ("owl:sameAs", self.next_qid()),
-                        ("hg:qidStatus", literal("verified")),
-                    ],
+                office = f"office/{office_name.lower().replace(' ', '-')}-of-{slug}"
+                entity(office, "office", f"{office_name} of {label}", f"office_of: country/{slug}",
+                       f"office_type: {office_name.lower().replace(' ', '-')}")  # fmt: skip
+                person = f"person/bench-{role}-{i:03d}"
+                entity(person, "person", f"{office_name} Person {i:03d}",
+                       f"aliases: [P{i:03d}{role[0].upper()}]")  # fmt: skip
+                mandates.append(
+                    f"  - {{holder: {person}, office: {office}, "
+                    'reference: "the generated profile (benchmark data)"}'
                 )
-                person_slug = f"bench-{role}-{i:03d}"
-                person = f"person:{person_slug}"
-                g.subject(
-                    person,
-                    [
-                        ("a", "hg:Leader"),
-                        ("a", "hg:Person"),
-                        ("a", "hg:Actor"),
-                        ("rdfs:label", lang(f"{office_name} Person {i:03d}")),
-                        ("skos:altLabel", lang(f"P{i:03d}{role[0].upper()}")),
-                        ("owl:sameAs", self.next_qid()),
-                        ("hg:qidStatus", literal("verified")),
-                    ],
-                )
-                line += 1
-                evidence = self.sentence(
-                    g,
-                    "bench-reference-profiles",
-                    line,
-                    source,
-                    f"{office_name} Person {i:03d} is the {office_name} of {label}.",
-                )
-                g.subject(
-                    f"mandate:{person_slug}-{role}",
-                    [
-                        ("a", "hg:Mandate"),
-                        ("rdfs:label", lang(f"{office_name} Person {i:03d}, {office_name}")),
-                        ("hg:holder", person),
-                        ("hg:office", office),
-                        ("hg:date", '"2025-01"^^xsd:gYearMonth'),
-                        ("hg:dateBasis", literal("date of the profile")),
-                        ("hg:reference", literal("the generated profile")),
-                        ("hg:derivedFrom", evidence),
-                    ],
-                )
-                leaders.append(person)
+                leaders.append(person.replace("/", ":", 1))
                 self.bump("leaders")
-            countries.append(Country(iri, label, leaders, body))
+            countries.append(
+                Country(f"country:{slug}", label, leaders, f"organisation:government-of-{slug}")
+            )
         self.bump("countries", n_countries)
-        out.append(g.text())
-        self.triples += g.triples
-
-        g = GraphWriter("src:bench-reference-policies")
-        source = "src:bench-reference-policies"
-        self.source_document(
-            g, source, "Synthetic policy briefs (benchmark data)", publishers[0], "2025-01-01"
-        )
         policies = [DEFAULT_POLICY] + [
             f"policy:bench-policy-{i:03d}" for i in range(2, n_policies + 1)
         ]
         for i, policy in enumerate(policies, 1):
-            proposer = self.rng.choice(countries)
-            evidence = self.sentence(
-                g, "bench-reference-policies", i, source, self.words(12, 30) + "."
-            )
             label = "UK return hubs plan" if policy == DEFAULT_POLICY else f"Policy {i:03d}"
-            g.subject(
-                policy,
-                [
-                    ("a", "hg:Policy"),
-                    ("rdfs:label", lang(label)),
-                    ("hg:description", literal(self.words(10, 25) + ".")),
-                    ("hg:aim", literal(self.words(5, 12) + ".")),
-                    ("hg:proposedBy", proposer.leaders[0]),
-                    ("hg:status", literal("proposed")),
-                    ("hg:derivedFrom", evidence),
-                ],
-            )
+            entity(policy.replace(":", "/", 1), "policy", label, qid=False)
         self.bump("policies", n_policies)
-        out.append(g.text())
-        self.triples += g.triples
+        register += [
+            "# Synthetic register of the benchmark data (bench/generate.py): every name and\n"
+            "# Wikidata-style QID here is made up.\n",
+            "register: 1\nentities:\n",
+            "\n".join(entities),
+            "\nmandates:\n",
+            "\n".join(mandates),
+            "\n",
+        ]
         return World(countries, publishers, policies, max(0.03, 1 / n_policies))
 
     # -- articles ------------------------------------------------------------------------
@@ -539,35 +461,81 @@ class Generator:
             )
         return g
 
-    def run(self) -> tuple[str, int]:
+    def run(self) -> tuple[str, str, int]:
+        """The register (YAML), the articles (TriG) and the articles' triple count."""
         self.triples = 0
+        register: list[str] = []
         out = [
             "# Synthetic hubgraph benchmark data (bench/generate.py): every name, number, text\n"
             "# and Wikidata-style IRI here is made up.\n",
             *(f"@prefix {p}: <{iri}> .\n" for p, iri in PREFIXES.items()),
             "\n",
         ]
-        world = self.world(out)
+        world = self.world(register)
         n = 0
         while self.triples < self.target:
             n += 1
             g = self.article(world, n)
             out.append(g.text())
             self.triples += g.triples
-        return "".join(out), self.triples
+        return "".join(register), "".join(out), self.triples
 
 
-def generate(triples: int, seed: int = 42, out: Path = WORK) -> Path:
+@dataclass(frozen=True)
+class DataSet:
+    """A generated data set: a folder ``hubgraph load`` takes as it is (``register.yaml`` and
+    ``articles.trig``), and the same quads as TriG files for the stores that do not read the
+    register's YAML: the articles, and the register as hubgraph compiles it."""
+
+    folder: Path
+
+    @property
+    def register_yaml(self) -> Path:
+        return self.folder / "register.yaml"
+
+    @property
+    def articles(self) -> Path:
+        return self.folder / "articles.trig"
+
+    @property
+    def register_trig(self) -> Path:
+        return self.folder.with_name(self.folder.name + ".register.trig")
+
+    def trig_files(self) -> list[Path]:
+        """What the raw loads take: the same quads as ``hubgraph load`` of the folder writes
+        (the ontology apart, which every load is given separately)."""
+        return [self.register_trig, self.articles]
+
+
+def compile_register(yaml_path: Path, target: Path) -> None:
+    """The register as hubgraph's loader writes it, in its named graph, as TriG."""
+    import pyoxigraph as ox
+
+    from hubgraph.graph.register import read_register
+
+    store = ox.Store()
+    store.extend(read_register(yaml_path).quads())
+    partial = target.with_suffix(".partial")
+    with partial.open("wb") as f:
+        store.dump(f, ox.RdfFormat.TRIG)
+    partial.replace(target)
+
+
+def generate(triples: int, seed: int = 42, out: Path = WORK) -> DataSet:
     """Write the data set of about ``triples`` triples for ``seed`` (if not there yet)."""
-    path = data_path(triples, seed, out)
-    if path.exists():
-        return path
-    out.mkdir(parents=True, exist_ok=True)
-    text, _ = Generator(triples, seed).run()
-    partial = path.with_suffix(".partial")
-    partial.write_text(text, encoding="utf-8")
-    partial.replace(path)
-    return path
+    data = DataSet(data_path(triples, seed, out))
+    if data.register_trig.exists():
+        return data
+    partial = data.folder.with_name(data.folder.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    register, articles, _ = Generator(triples, seed).run()
+    (partial / "register.yaml").write_text(register, encoding="utf-8")
+    (partial / "articles.trig").write_text(articles, encoding="utf-8")
+    shutil.rmtree(data.folder, ignore_errors=True)
+    partial.rename(data.folder)
+    compile_register(data.register_yaml, data.register_trig)
+    return data
 
 
 def ontology_trig(out: Path = WORK) -> Path:
@@ -600,18 +568,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--force", action="store_true", help="regenerate even if present")
     args = parser.parse_args(argv)
     triples = expand(args.triples)
-    path = data_path(triples, args.seed, args.out)
-    if args.force and path.exists():
-        path.unlink()
+    folder = data_path(triples, args.seed, args.out)
+    if args.force:
+        shutil.rmtree(folder, ignore_errors=True)
+        DataSet(folder).register_trig.unlink(missing_ok=True)
     started = time.perf_counter()
-    generator = Generator(triples, args.seed)
-    text, count = generator.run()
-    args.out.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    print(
-        f"{path}: {count} triples in {time.perf_counter() - started:.1f} s "
-        + ", ".join(f"{v} {k}" for k, v in sorted(generator.counts.items()))
-    )
+    data = generate(triples, args.seed, args.out)
+    print(f"{data.folder}: {time.perf_counter() - started:.1f} s")
     return 0
 
 

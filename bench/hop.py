@@ -86,11 +86,11 @@ def main(argv: list[str] | None = None) -> int:
     servers: list[Server] = []
     try:
         store = work / "store"
-        timed_command([executable("hubgraph"), "--store", str(store), "load", str(data)],
+        timed_command([executable("hubgraph"), "--store", str(store), "load", str(data.folder)],
                       work / "load.log")  # fmt: skip
         raw = work / "raw"
-        timed_command([sys.executable, "-c", RAW_LOAD, str(raw), str(data), str(ontology)],
-                      work / "raw.log")  # fmt: skip
+        files = [*map(str, data.trig_files()), str(ontology)]
+        timed_command([sys.executable, "-c", RAW_LOAD, str(raw), *files], work / "raw.log")
         base_src = export(args.base, work)
         # Each server its own copy of the store: a read-only open of one directory by both
         # would share nothing anyway, and this keeps their page caches apart.

@@ -20,35 +20,50 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
-from servers import ROOT, executable, log, timed_command
+from servers import executable, log, timed_command
 
 LOAD_SPLIT = """
 import json, sys, time
 from pathlib import Path
 t0 = time.perf_counter()
-from hubgraph.loader import check_source, ontology_sources, read_source, source_files
+import hubgraph.loader as loader
+from hubgraph.config import Settings
+from hubgraph.runtime import load_data, open_store
 from hubgraph.store import OxigraphStore
-from hubgraph.validation import load_shapes
+spent = {"shapes": 0.0, "parse": 0.0, "check": 0.0, "validate": 0.0, "write": 0.0}
+
+def timed(step, function):
+    def run(*args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            spent[step] += time.perf_counter() - started
+    return run
+
+# The command's own code path, with its steps timed where they are called.
+loader.load_shapes = timed("shapes", loader.load_shapes)
+loader.read_register = timed("parse", loader.read_register)
+loader.read_source = timed("parse", loader.read_source)
+loader.Catalog.add_sheets = timed("parse", loader.Catalog.add_sheets)
+loader.check_dataset = timed("check", loader.check_dataset)
+loader.overlapping_subjects = timed("check", loader.overlapping_subjects)
+loader.Reader._validate = timed("validate", loader.Reader._validate)
+loader._refuse_claimed_elsewhere = timed("write", loader._refuse_claimed_elsewhere)
+OxigraphStore.replace_graphs = timed("write", OxigraphStore.replace_graphs)
 t1 = time.perf_counter()
-store_dir, ontology = sys.argv[1], Path(sys.argv[2])
-files = source_files([Path(p) for p in sys.argv[3:]])
-checks = load_shapes(ontology / "shapes.ttl")
+settings = Settings.from_env(store=sys.argv[1])
+store = open_store(settings)
 t2 = time.perf_counter()
-sources = ontology_sources(ontology) + [read_source(p) for p in files]
-t3 = time.perf_counter()
-for source in sources[2:]:
-    check_source(source, checks)
-t4 = time.perf_counter()
-store = OxigraphStore(store_dir)
-store.replace_graphs([s.dataset for s in sources])
+report = load_data(store, settings, [Path(p) for p in sys.argv[2:]])
 store.close()
-t5 = time.perf_counter()
-print(json.dumps({
-    "import": t1 - t0, "shapes": t2 - t1, "parse": t3 - t2, "validate": t4 - t3,
-    "write": t5 - t4, "quads": sum(s.quad_count for s in sources), "files": len(files),
-}))
+t3 = time.perf_counter()
+files = loader.source_files([Path(p) for p in sys.argv[2:]])
+spent["other"] = (t3 - t2) - sum(spent.values())
+print(json.dumps({"import": t1 - t0, "open": t2 - t1, **spent,
+                  "quads": report.quad_count, "files": len(files)}))
 """
-STEPS = ("import", "shapes", "parse", "validate", "write")
+STEPS = ("import", "open", "shapes", "parse", "check", "validate", "write", "other")
 
 
 @dataclass(frozen=True)
@@ -62,62 +77,39 @@ class Split:
         return sum(self.seconds.values())
 
 
-def load_split(store_dir: Path, files: list[Path], log_path: Path) -> Split:
+def load_split(
+    store_dir: Path, files: list[Path], log_path: Path, env: dict[str, str] | None = None
+) -> Split:
     """The loader's steps on ``files``, timed in a fresh process (as the command runs them)."""
     _, out = timed_command(
-        [sys.executable, "-c", LOAD_SPLIT, str(store_dir), str(ROOT / "ontology"),
-         *map(str, files)],
+        [sys.executable, "-c", LOAD_SPLIT, str(store_dir), *map(str, files)],
         log_path,
+        env=env,
     )  # fmt: skip
     data = json.loads(out.strip().splitlines()[-1])
     return Split({k: float(data[k]) for k in STEPS}, int(data["quads"]), int(data["files"]))
 
 
 def split_sources(data: Path, out: Path, articles: int) -> tuple[Path, list[Path]]:
-    """``data``'s reference graphs as one file, and its first ``articles`` article graphs as
-    one file each (each file a source, as ``data/`` would hold them)."""
-    out.mkdir(parents=True, exist_ok=True)
+    """A data folder for ``data``'s register (``out/data/register.yaml``, what names are
+    checked against), and its first ``articles`` article graphs as one file each, named after
+    its graph as a source file must be."""
+    (out / "data").mkdir(parents=True, exist_ok=True)
+    register = out / "data" / "register.yaml"
+    register.write_bytes((data / "register.yaml").read_bytes())
     dataset = ox.Store()
-    dataset.bulk_load(path=str(data), format=ox.RdfFormat.TRIG)
+    dataset.bulk_load(path=str(data / "articles.trig"), format=ox.RdfFormat.TRIG)
     graphs = sorted(g.value for g in dataset.named_graphs() if isinstance(g, ox.NamedNode))
-    reference = [g for g in graphs if "reference" in g]
-    article_graphs = [g for g in graphs if g not in reference][:articles]
-    if len(article_graphs) < articles:
-        raise RuntimeError(f"{data.name} has {len(article_graphs)} articles, not {articles}")
-
-    described: dict[ox.NamedNode | ox.BlankNode, list[ox.Quad]] = {}
-    for g in reference:
-        for q in dataset.quads_for_pattern(None, None, None, ox.NamedNode(g)):
-            described.setdefault(q.subject, []).append(q)  # type: ignore[arg-type]
-
-    def write(path: Path, names: list[str], *, stubs: bool) -> Path:
-        quads = [q for g in names for q in dataset.quads_for_pattern(None, None, None,
-                                                                     ox.NamedNode(g))]  # fmt: skip
-        if stubs:
-            # A file is validated on its own: it must describe the entities it points at, as a
-            # single-file source would. Their reference descriptions are copied into its graph
-            # (what they point at in turn too), so that each file is a valid source by itself.
-            graph = quads[0].graph_name
-            seen: set[object] = set()
-            todo = [q.object for q in quads]
-            while todo:
-                node = todo.pop()
-                if node in seen or node not in described:
-                    continue
-                seen.add(node)
-                for q in described[node]:
-                    quads.append(ox.Quad(q.subject, q.predicate, q.object, graph))
-                    todo.append(q.object)
+    if len(graphs) < articles:
+        raise RuntimeError(f"{data.name} has {len(graphs)} articles, not {articles}")
+    files = []
+    for graph in graphs[:articles]:
+        path = out / f"{graph.rsplit('/', 1)[1]}.trig"
         part = ox.Store()
-        part.bulk_extend(quads)
+        part.extend(dataset.quads_for_pattern(None, None, None, ox.NamedNode(graph)))
         part.dump(str(path), ox.RdfFormat.TRIG)
-        return path
-
-    base = write(out / "reference.trig", reference, stubs=False)
-    files = [
-        write(out / f"article-{i:04d}.trig", [g], stubs=True) for i, g in enumerate(article_graphs)
-    ]
-    return base, files
+        files.append(path)
+    return register, files
 
 
 @dataclass(frozen=True)
@@ -133,13 +125,16 @@ def small_sources(data: Path, work: Path, one: int, many: int) -> SmallSources:
     hubgraph = executable("hubgraph")
     logs = work / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-    base, files = split_sources(data, work / "sources", max(one, many))
+    register, files = split_sources(data, work / "sources", max(one, many))
+    # Names are checked against this register, as data/register.yaml is for data/'s sheets.
+    env = {"HUBGRAPH_DATA_DIR": str(register.parent)}
     single_store, many_store, split_store = work / "one", work / "many", work / "split"
-    timed_command([hubgraph, "--store", str(single_store), "load", str(base)], logs / "base.log")
+    timed_command([hubgraph, "--store", str(single_store), "load", str(register)],
+                  logs / "base.log", env=env)  # fmt: skip
     times = []
     for path in files[:one]:
         seconds, _ = timed_command(
-            [hubgraph, "--store", str(single_store), "load", str(path)], logs / "one.log"
+            [hubgraph, "--store", str(single_store), "load", str(path)], logs / "one.log", env=env
         )
         times.append(seconds)
     log(f"  small sources: {one} loads, median {statistics.median(times):.2f} s each")
@@ -147,12 +142,13 @@ def small_sources(data: Path, work: Path, one: int, many: int) -> SmallSources:
     many_dir.mkdir(exist_ok=True)
     for path in files[:many]:
         (many_dir / path.name).write_bytes(path.read_bytes())
-    timed_command([hubgraph, "--store", str(many_store), "load", str(base)], logs / "base2.log")
+    timed_command([hubgraph, "--store", str(many_store), "load", str(register)],
+                  logs / "base2.log", env=env)  # fmt: skip
     seconds, _ = timed_command(
-        [hubgraph, "--store", str(many_store), "load", str(many_dir)], logs / "many.log"
+        [hubgraph, "--store", str(many_store), "load", str(many_dir)], logs / "many.log", env=env
     )
     log(f"  small sources: {many} in one command, {seconds:.1f} s")
-    split = load_split(split_store, [many_dir], logs / "many-split.log")
+    split = load_split(split_store, [many_dir], logs / "many-split.log", env=env)
     return SmallSources(times, seconds, many, split)
 
 

@@ -166,9 +166,15 @@ def start_server(
     return Server(name, popen, port, log_path, time.monotonic(), cmd=cmd)
 
 
-def timed_command(cmd: list[str], log_path: Path) -> tuple[float, str]:
+def timed_command(
+    cmd: list[str], log_path: Path, env: dict[str, str] | None = None
+) -> tuple[float, str]:
+    """Run ``cmd`` (with ``env`` added to the environment); its wall time and output."""
+    environ = {**os.environ, **env} if env else None
     started = time.perf_counter()
-    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, start_new_session=True)
+    done = subprocess.run(
+        cmd, cwd=ROOT, capture_output=True, text=True, start_new_session=True, env=environ
+    )
     seconds = time.perf_counter() - started
     log_path.write_text(done.stdout + done.stderr)
     if done.returncode != 0:
