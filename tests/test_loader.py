@@ -353,7 +353,6 @@ def test_large_sources_take_the_bulk_path_and_still_replace(
     disk_store: OxigraphStore, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     before = canonical(disk_store)
-    monkeypatch.setattr(store_module, "TRANSACTION_LIMIT", 10)
     load_data(disk_store, settings)
     assert canonical(disk_store) == before
     assert disk_store.interrupted_load() == []
@@ -407,7 +406,6 @@ def test_an_interrupted_load_leaves_every_graph_at_its_published_version(
 def test_a_failed_check_during_a_bulk_load_restores_what_it_replaced(
     disk_store: OxigraphStore, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(store_module, "TRANSACTION_LIMIT", 10)
     bad = (
         article_text(settings)
         .replace(ARTICLE, "gbnews-new")
@@ -423,7 +421,6 @@ def test_a_failed_check_during_a_bulk_load_restores_what_it_replaced(
 def test_a_bulk_load_of_new_graphs_that_passes_is_all_there(
     disk_store: OxigraphStore, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(store_module, "TRANSACTION_LIMIT", 10)
     good = article_text(settings).replace(ARTICLE, "gbnews-new")
     report = load_data(disk_store, settings, [write_variant(tmp_path, good, "gbnews-new.trig")])
     assert disk_store.count(SOURCE + "gbnews-new") == report.graphs[SOURCE + "gbnews-new"]
@@ -435,7 +432,6 @@ def test_a_failed_check_during_a_bulk_load_of_only_new_graphs_leaves_nothing(
 ) -> None:
     from hubgraph.loader import load_sources
 
-    monkeypatch.setattr(store_module, "TRANSACTION_LIMIT", 10)
     bad = (
         article_text(settings)
         .replace(ARTICLE, "gbnews-new")
@@ -474,7 +470,6 @@ def test_a_disk_error_mid_load_rolls_back_at_once(
 
     from hubgraph.errors import StorageFailed
 
-    monkeypatch.setattr(store_module, "TRANSACTION_LIMIT", 10)
     before, same = snapshot(disk_store), canonical(disk_store)
 
     def disk_full(step: str) -> None:

@@ -729,17 +729,26 @@ class WorkerPool:
 class QueryPools:
     """The executor a served on-disk store uses: sealed workers for every query that names no
     allow-listed SERVICE, and — when the allow-list is not empty — a pool of unsealed workers
-    whose SERVICE targets are rewritten to go through the forwarder."""
+    whose SERVICE targets are rewritten to go through the forwarder. That pool starts with the
+    first query that needs it: most servers never get one, and its workers' memory would be
+    spent for nothing."""
 
     def __init__(
         self,
         sealed: WorkerPool,
         open_pool: WorkerPool | None = None,
         forwarder: ServiceForwarder | None = None,
+        *,
+        start_open: Any = None,
     ) -> None:
         self.sealed = sealed
         self.open = open_pool
         self.forwarder = forwarder
+        self._start_open = start_open
+        """Makes the SERVICE pool when it is first needed (None: there is none to make)."""
+        self._open_size = 0
+        self._starting = threading.Lock()
+        self._closed = False
 
     @classmethod
     def from_settings(cls, settings: Any) -> QueryPools:
@@ -750,20 +759,40 @@ class QueryPools:
         )  # fmt: skip
         if not settings.service_allowlist:
             return cls(sealed)
-        forwarder = ServiceForwarder.from_settings(settings)
-        open_pool = WorkerPool(
-            settings.store, settings.service_workers, memory_mb=memory, seal=False,
-            queue_timeout=settings.queue_timeout, name="hubgraph-service",
-        )  # fmt: skip
-        return cls(sealed, open_pool, forwarder)
+
+        def start_open() -> tuple[WorkerPool, ServiceForwarder]:
+            forwarder = ServiceForwarder.from_settings(settings)
+            try:
+                pool = WorkerPool(
+                    settings.store, settings.service_workers, memory_mb=memory, seal=False,
+                    queue_timeout=settings.queue_timeout, name="hubgraph-service",
+                )  # fmt: skip
+            except BaseException:
+                forwarder.close()
+                raise
+            return pool, forwarder
+
+        pools = cls(sealed, start_open=start_open)
+        pools._open_size = max(1, settings.service_workers)
+        return pools
+
+    def _service_pool(self) -> tuple[WorkerPool, ServiceForwarder]:
+        if self.open is None or self.forwarder is None:
+            if self._start_open is None:
+                raise errors.ServiceNotAllowed("this server's SERVICE allow-list is empty")
+            with self._starting:  # one start, however many such queries arrive at once
+                if self._closed:
+                    raise errors.QueryFailed("the server is shutting down")
+                if self.open is None or self.forwarder is None:
+                    self.open, self.forwarder = self._start_open()
+        return self.open, self.forwarder
 
     def route(self, job: Job) -> tuple[WorkerPool, Job]:
         if not job.service_calls:
             return self.sealed, job
-        if self.open is None or self.forwarder is None:
-            raise errors.ServiceNotAllowed("this server's SERVICE allow-list is empty")
-        query = self.forwarder.rewrite_services(job.query, job.service_calls)
-        return self.open, replace(job, query=query, service_calls=())
+        pool, forwarder = self._service_pool()
+        query = forwarder.rewrite_services(job.query, job.service_calls)
+        return pool, replace(job, query=query, service_calls=())
 
     def stream(self, job: Job, timeout: float) -> Iterator[bytes]:
         pool, job = self.route(job)
@@ -774,20 +803,36 @@ class QueryPools:
         return pool.rows(job, timeout)
 
     async def astream(self, job: Job, timeout: float) -> bytes | AsyncIterator[bytes]:
-        pool, job = self.route(job)
+        pool, job = await self._aroute(job)
         return await pool.astream(job, timeout)
 
     async def arows(self, job: Job, timeout: float) -> Rows:
-        pool, job = self.route(job)
+        pool, job = await self._aroute(job)
         return await pool.arows(job, timeout)
+
+    async def _aroute(self, job: Job) -> tuple[WorkerPool, Job]:
+        if job.service_calls and self.open is None:
+            # Starting the SERVICE pool takes a while: not on the event loop.
+            return await run_in_threadpool(self.route, job)
+        return self.route(job)
 
     def status(self) -> dict[str, object]:
         out: dict[str, object] = {"queries": self.sealed.status()}
         if self.open is not None:
             out["service"] = {**self.open.status(), "forwarder": self.forwarder is not None}
+        elif self._start_open is not None:
+            out["service"] = {
+                "workers": self._open_size,
+                "started": False,
+                "sealed": False,
+                "network": "not started: starts with the first query naming an allow-listed "
+                "SERVICE",
+            }
         return out
 
     def close(self) -> None:
+        with self._starting:
+            self._closed = True
         self.sealed.close()
         if self.open is not None:
             self.open.close()

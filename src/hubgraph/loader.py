@@ -121,8 +121,10 @@ def read_source(path: Path, default_graph: str | None = None) -> Source:
 
 
 def _dataset(quads: Iterable[ox.Quad]) -> ox.Store:
+    # An in-memory dataset that only this load sees: no transaction needed, and a bulk insert
+    # is several times faster than extend()'s.
     store = ox.Store()
-    store.extend(list(quads))
+    store.bulk_extend(quads)
     return store
 
 
