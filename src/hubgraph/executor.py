@@ -581,7 +581,12 @@ class WorkerPool:
                 loop, future = self._async_waiters.popleft()
                 if not future.done():
                     self._busy.add(worker)
-                    loop.call_soon_threadsafe(self._hand_over, future, worker)
+                    # From the waiter's own loop (the common case under load), no wake-up
+                    # write to the loop's self-pipe is needed: it is running already.
+                    if _running_loop() is loop:
+                        loop.call_soon(self._hand_over, future, worker)
+                    else:
+                        loop.call_soon_threadsafe(self._hand_over, future, worker)
                     return
             self._idle.append(worker)
             self._lock.notify()
@@ -832,6 +837,13 @@ def _unwatch(loop: asyncio.AbstractEventLoop, fd: int) -> None:
     # uvloop leaves a watched fd non-blocking; recv() of a message larger than the pipe's
     # buffer would then fail half-way.
     os.set_blocking(fd, True)
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:  # a thread's caller
+        return None
 
 
 def _settle(future: asyncio.Future[bool], value: bool) -> None:
