@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import marshal
 import math
 import multiprocessing as mp
 import os
@@ -107,6 +108,31 @@ def render_rows(rows: Rows, render: str) -> Rows:
     else:
         raise ValueError(f"unknown rendering {render!r}")
     return replace(rows, rows=[], encoded=encoded, count=len(rows.rows))
+
+
+def encode_job(kind: str, job: Job, prefixes_sent: dict[str, str] | None) -> bytes:
+    """``job`` for a worker's pipe. marshal of plain values is a tenth of the cost of pickling
+    the dataclass, at both ends; the prefixes, the same dict for nearly every job, travel only
+    when they are not the ones the worker was last sent (``prefixes_sent``). The SERVICE calls
+    stay behind: the pool has acted on them before a job is sent."""
+    prefixes = None if job.prefixes is prefixes_sent else job.prefixes
+    return marshal.dumps((
+        kind, job.query, job.union, job.default_graph, job.named_graphs, prefixes, job.output,
+        job.base_iri, job.offset, job.limit, job.render,
+    ))  # fmt: skip
+
+
+def decode_job(data: bytes, prefixes: dict[str, str]) -> tuple[str, Job]:
+    """:func:`encode_job`'s message; ``prefixes`` are the last ones received."""
+    kind, query, union, default, named, sent, output, base, offset, limit, render = marshal.loads(
+        data
+    )
+    job = Job(
+        query=query, union=union, default_graph=default, named_graphs=named,
+        prefixes=prefixes if sent is None else sent, output=output, base_iri=base,
+        offset=offset, limit=limit, render=render,
+    )  # fmt: skip
+    return kind, job
 
 
 class Executor(Protocol):
@@ -278,11 +304,13 @@ def _worker_main(conn: Connection, store_path: str, seal: bool) -> None:
         conn.send(("failed", f"cannot open the store: {exc}"))
         return
     conn.send(("ready", sealing.sealed, sealing.detail))
+    prefixes: dict[str, str] = {}
     while True:
         try:
-            kind, job = conn.recv()
+            kind, job = decode_job(conn.recv_bytes(), prefixes)
         except (EOFError, KeyboardInterrupt):
             return
+        prefixes = job.prefixes
         try:
             store.reopen_if_changed()
             result = _run(store, job)
@@ -321,6 +349,8 @@ class _Worker:
         """Why it was stopped: timeout, memory, died, cancelled, crashed."""
         self.retired = False
         self.sealing = Sealing(False, "not started")
+        self.prefixes: dict[str, str] | None = None
+        """The prefixes last sent to it (see :func:`encode_job`)."""
 
     def wait_ready(self, seconds: float) -> Sealing:
         if not self.conn.poll(seconds):
@@ -551,7 +581,12 @@ class WorkerPool:
                 loop, future = self._async_waiters.popleft()
                 if not future.done():
                     self._busy.add(worker)
-                    loop.call_soon_threadsafe(self._hand_over, future, worker)
+                    # From the waiter's own loop (the common case under load), no wake-up
+                    # write to the loop's self-pipe is needed: it is running already.
+                    if _running_loop() is loop:
+                        loop.call_soon(self._hand_over, future, worker)
+                    else:
+                        loop.call_soon_threadsafe(self._hand_over, future, worker)
                     return
             self._idle.append(worker)
             self._lock.notify()
@@ -567,8 +602,10 @@ class WorkerPool:
         """Hand ``job`` to ``worker``; its run time counts from now."""
         worker.timeout = timeout
         worker.deadline = time.monotonic() + timeout
+        message = encode_job(kind, job, worker.prefixes)
         try:
-            worker.conn.send((kind, job))
+            worker.conn.send_bytes(message)
+            worker.prefixes = job.prefixes
         except (OSError, ValueError):  # it died between the check and the send
             self._discard(worker, "crashed")
             raise errors.QueryFailed(
@@ -845,6 +882,13 @@ def _unwatch(loop: asyncio.AbstractEventLoop, fd: int) -> None:
     # uvloop leaves a watched fd non-blocking; recv() of a message larger than the pipe's
     # buffer would then fail half-way.
     os.set_blocking(fd, True)
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:  # a thread's caller
+        return None
 
 
 def _settle(future: asyncio.Future[bool], value: bool) -> None:

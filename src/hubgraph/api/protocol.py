@@ -76,6 +76,31 @@ def error_bytes(error: HubgraphError) -> bytes:
     )
 
 
+class _Corked:
+    """A transport that holds what is written until :meth:`uncork`, then writes it at once."""
+
+    __slots__ = ("_held", "_transport")
+
+    def __init__(self, transport: asyncio.Transport) -> None:
+        self._transport = transport
+        self._held: list[bytes] = []
+
+    def write(self, data: bytes) -> None:
+        self._held.append(data)
+
+    def uncork(self) -> None:
+        if self._held:
+            self._transport.write(b"".join(self._held))
+            self._held.clear()
+
+    def close(self) -> None:  # uvicorn closes after the last body of a non-keep-alive answer
+        self.uncork()
+        self._transport.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
+
+
 class LimitedHttpToolsProtocol(HttpToolsProtocol):
     limits: Limits  # set on a subclass by :func:`protocol_for`
 
@@ -213,12 +238,24 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         if cycle is None:
             return
         send = cycle.send
+        transport = cycle.transport
 
         async def send_within_deadline(message: Any) -> None:
             # The response deadline runs from its first byte; its last cancels it.
             if message["type"] == "http.response.start":
                 self._arm(self.limits.response_timeout, self._response_too_slow)
-            await send(message)
+                # The head waits for the first body bytes: one write, one segment, one wake-up
+                # of the client for a small answer instead of two of each.
+                cycle.transport = _Corked(transport)  # type: ignore[assignment]
+                await send(message)
+                return
+            corked = cycle.transport
+            try:
+                await send(message)
+            finally:
+                if isinstance(corked, _Corked):
+                    cycle.transport = transport
+                    corked.uncork()
             if message["type"] == "http.response.body" and not message.get("more_body", False):
                 self._disarm()
 

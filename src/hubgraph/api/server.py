@@ -56,6 +56,9 @@ def serve(settings: Settings) -> None:
     config = uvicorn.Config(
         limited,
         log_level="warning",
+        # RequestLog writes the one line per request. uvicorn's access log, though silenced by
+        # the level, would still build its arguments (client address, quoted path) for each.
+        access_log=False,
         http=protocol_for(settings),
         # The client address is the peer's unless HUBGRAPH_TRUSTED_PROXY_HEADER says otherwise;
         # uvicorn would otherwise believe X-Forwarded-For from any local process.

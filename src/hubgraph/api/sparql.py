@@ -39,6 +39,16 @@ def _pairs(text: str, where: str) -> list[tuple[str, str]]:
         raise BadRequest(f"the {where} is not UTF-8") from None
 
 
+def _url_pairs(request: Request) -> list[tuple[str, str]]:
+    """The query string's pairs, read from the ASGI scope: ``request.url`` would first build
+    and parse the whole URL, which costs a point lookup more than the pairs do."""
+    try:
+        text = request.scope.get("query_string", b"").decode()
+    except UnicodeDecodeError:
+        raise BadRequest("the query string is not UTF-8") from None
+    return _pairs(text, "query string")
+
+
 def _one(pairs: list[tuple[str, str]], name: str) -> str | None:
     values = [v for k, v in pairs if k == name]
     if len(values) > 1:
@@ -87,7 +97,7 @@ async def _answer(request: Request, pairs: list[tuple[str, str]], query: str | N
 
 @router.get("/sparql", summary="SPARQL query (GET)", description=QUERY_DOC, tags=["SPARQL"])
 async def sparql_get(request: Request) -> Response:
-    pairs = _pairs(request.url.query, "query string")
+    pairs = _url_pairs(request)
     return await _answer(request, pairs, _one(pairs, "query"))
 
 
@@ -95,7 +105,7 @@ async def sparql_get(request: Request) -> Response:
 async def sparql_post(request: Request) -> Response:
     service = service_of(request)
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    url_pairs = _pairs(request.url.query, "query string")
+    url_pairs = _url_pairs(request)
     body = await read_body(request, service.settings.max_body_bytes)
     if content_type == "application/x-www-form-urlencoded":
         try:
