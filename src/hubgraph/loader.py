@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -59,6 +60,19 @@ class Source:
     @property
     def quad_count(self) -> int:
         return len(self.dataset)
+
+    @cached_property
+    def subjects(self) -> frozenset[ox.NamedNode | ox.BlankNode]:
+        """Every subject, found once by the engine: three checks need them, and walking every
+        quad in Python for each took longer than parsing the file."""
+        rows = self.dataset.query(
+            "SELECT DISTINCT ?s WHERE { ?s ?p ?o }", use_default_graph_as_union=True
+        )
+        return frozenset(row["s"] for row in rows)  # type: ignore[union-attr,index,misc]
+
+    @property
+    def named_subjects(self) -> set[str]:
+        return {s.value for s in self.subjects if isinstance(s, ox.NamedNode)}
 
     def graph_sizes(self) -> dict[str, int]:
         rows = self.dataset.query(
@@ -256,10 +270,7 @@ class Reader:
             self._validate(source, checks, register_quads)
         self.problems.extend(
             overlapping_subjects(
-                (
-                    s.path,
-                    {q.subject.value for q in s.dataset if isinstance(q.subject, ox.NamedNode)},
-                )
+                (s.path, s.named_subjects)
                 for s in sources
                 # the editorial graph's judgments say that one source's item contradicts another's
                 if s.kind != "editorial"
@@ -284,12 +295,22 @@ class Reader:
     def _validate(self, source: Source, checks: list[Check], register_quads: list[ox.Quad]) -> None:
         if not checks:
             return
-        data = source.dataset
-        if source.kind != "register" and register_quads:
-            # The register beside the source: its entities' types are stated there.
-            data = _dataset([*source.dataset, *register_quads])
-        own = {q.subject for q in source.dataset}
-        violations = [v for v in validate_store(data, checks) if _focus(v.focus_node) in own]
+        own = source.subjects
+        beside = source.kind != "register" and bool(register_quads)
+        if beside and REGISTER_GRAPH not in source.graphs:
+            # The register beside the source (its entities' types are stated there), added to
+            # the source's own dataset and taken out again: copying a large source into a new
+            # dataset for this cost more than validating it.
+            source.dataset.bulk_extend(register_quads)
+            try:
+                found = validate_store(source.dataset, checks)
+            finally:
+                source.dataset.remove_graph(ox.NamedNode(REGISTER_GRAPH))
+        elif beside:
+            found = validate_store(_dataset([*source.dataset, *register_quads]), checks)
+        else:
+            found = validate_store(source.dataset, checks)
+        violations = [v for v in found if _focus(v.focus_node) in own]
         if not violations:
             return
         if source.kind == "rdf":
@@ -341,14 +362,7 @@ def _refuse_claimed_elsewhere(store: GraphStore, sources: list[Source]) -> None:
     for source in sources:
         if source.kind == "editorial":
             continue
-        subjects = sorted(
-            {
-                q.subject.value
-                for q in source.dataset
-                if isinstance(q.subject, ox.NamedNode)
-                and q.subject.value.startswith(STANCE_OR_CLAIM)
-            }
-        )
+        subjects = sorted(s for s in source.named_subjects if s.startswith(STANCE_OR_CLAIM))
         for i in range(0, len(subjects), CHUNK):
             values = " ".join(f"<{s}>" for s in subjects[i : i + CHUNK])
             pattern = f"VALUES ?s {{ {values} }} GRAPH ?g {{ ?s ?p ?o }}"
