@@ -32,13 +32,12 @@ from collections import deque
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from multiprocessing.process import BaseProcess
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
 from hubgraph import errors
 from hubgraph.query.engine_errors import service_error
-from hubgraph.query.forwarder import ServiceForwarder
 from hubgraph.query.sealing import Sealing
 from hubgraph.store import GraphStore
 from hubgraph.worker import (  # Job, Rows and CHUNK_BYTES keep their old home too
@@ -54,6 +53,9 @@ from hubgraph.worker import (
     serialize,
     worker_main,
 )
+
+if TYPE_CHECKING:
+    from hubgraph.query.forwarder import ServiceForwarder
 
 log = logging.getLogger("hubgraph.executor")
 WATCH_INTERVAL = 0.05
@@ -116,6 +118,8 @@ class InlineExecutor(ThreadedAsync):
         if self.settings is None or not self.settings.service_allowlist:
             raise errors.ServiceNotAllowed("this server's SERVICE allow-list is empty")
         if self.forwarder is None:
+            from hubgraph.query.forwarder import ServiceForwarder  # with its HTTP client: rare
+
             self.forwarder = ServiceForwarder.from_settings(self.settings)
         query = self.forwarder.rewrite_services(job.query, job.service_calls)
         return replace(job, query=query, service_calls=())
@@ -610,6 +614,8 @@ class QueryPools:
             return cls(sealed)
 
         def start_open() -> tuple[WorkerPool, ServiceForwarder]:
+            from hubgraph.query.forwarder import ServiceForwarder  # with its HTTP client: rare
+
             forwarder = ServiceForwarder.from_settings(settings)
             try:
                 pool = WorkerPool(
