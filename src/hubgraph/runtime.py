@@ -11,7 +11,6 @@ from hubgraph.executor import Executor, InlineExecutor, QueryPools
 from hubgraph.graph.register import register_path
 from hubgraph.loader import SHEET_SUFFIXES, LoadReport, load_sources
 from hubgraph.queries import QueryRegistry
-from hubgraph.remote import RemoteExecutor, RemoteStore
 from hubgraph.service import QueryService
 from hubgraph.store import GraphStore, OxigraphStore
 
@@ -42,6 +41,9 @@ def open_store(settings: Settings, *, read_only: bool = False) -> GraphStore:
     if settings.is_memory:
         return OxigraphStore(None)
     if settings.is_remote:
+        # Imported here: it pulls in an HTTP client that an embedded store's server never uses.
+        from hubgraph.remote import RemoteStore
+
         return RemoteStore(
             settings.store,
             update_endpoint=settings.update_endpoint,
@@ -93,6 +95,8 @@ def open_service(settings: Settings, *, serving: bool = False) -> QueryService:
         load_data(store, settings)
         executor = InlineExecutor(store, settings)
     elif settings.is_remote:
+        from hubgraph.remote import RemoteExecutor, RemoteStore
+
         remote = open_store(settings)
         assert isinstance(remote, RemoteStore)
         if settings.load_on_start or not remote.graphs():

@@ -20,7 +20,6 @@ from hubgraph.errors import NotFound, ParameterError, PayloadTooLarge
 from hubgraph.executor import Executor, Job, Rows
 from hubgraph.formats import GRAPH_FORMATS, RESULT_FORMATS, Format, choose
 from hubgraph.queries import CannedQuery, QueryRegistry, bind, bind_values, entity_id, parse_qid
-from hubgraph.query.forwarder import retarget_services
 from hubgraph.query.guard import QueryInfo, ServiceCall, check_query
 from hubgraph.store import GraphStore, Term
 from hubgraph.terms import plain_value, records
@@ -227,6 +226,8 @@ class QueryService:
             prefixes=PREFIXES, base_iri=self.base_iri,
         )  # fmt: skip
         if WIKIDATA_SPARQL in found.services:
+            from hubgraph.query.forwarder import retarget_services  # with its HTTP client: rare
+
             targets = {WIKIDATA_SPARQL: self.settings.wikidata_endpoint}
             text = retarget_services(text, found.service_calls, targets)
         return text, self.check(text).service_calls

@@ -28,7 +28,6 @@ from hubgraph.errors import (
     StorageFailed,
     StoreReadOnly,
 )
-from hubgraph.query.syntax_errors import readable
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 QueryResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
@@ -476,6 +475,9 @@ class OxigraphStore:
                 **dataset_arguments(union, default_graph, named_graphs),  # type: ignore[arg-type]
             )
         except SyntaxError as exc:
+            # Imported here: it pulls in the guard, which a query worker needs for nothing else.
+            from hubgraph.query.syntax_errors import readable
+
             raise readable(str(exc.msg), sparql, prefixes) from None
         except OSError as exc:
             raise QueryFailed(f"the store failed: {exc}") from None

@@ -15,7 +15,6 @@ event loop.
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 from collections.abc import Sequence
@@ -26,19 +25,13 @@ from typing import Any
 import httpx
 
 from hubgraph import __version__
-from hubgraph.errors import HubgraphError, ServiceFailed, ServiceNotAllowed, ServiceTimeout
+from hubgraph.errors import ServiceNotAllowed
+from hubgraph.query.engine_errors import service_error  # noqa: F401  (its old home)
 
 log = logging.getLogger("hubgraph.forwarder")
 FORWARDED_HEADERS = ("accept", "content-type")
 SHOWN_BYTES = 300
 """How much of a failing endpoint's own answer the error message quotes."""
-ENGINE_ERROR = re.compile(
-    r"Error (?P<status>\d{3})\b.*? returned by http://127\.0\.0\.1:\d+/service/\d+ "
-    r"with payload:\n(?P<payload>.*)",
-    re.DOTALL,
-)
-"""How the engine reports a non-2xx answer from a SERVICE endpoint (here: from the forwarder,
-whose refusals are written to be read by people)."""
 UPSTREAM_TIMEOUT = ("TimeoutException", "Query deadline is expired", "query timeout")
 """What endpoints say when their own time limit stopped the query (Wikidata's Blazegraph says
 java.util.concurrent.TimeoutException)."""
@@ -46,16 +39,6 @@ java.util.concurrent.TimeoutException)."""
 
 def user_agent(contact: str) -> str:
     return f"hubgraph/{__version__} (+{contact}; SPARQL federation for a hubgraph endpoint)"
-
-
-def service_error(engine_message: str) -> HubgraphError | None:
-    """The error to answer with when the engine failed because the forwarder refused or could
-    not complete a SERVICE call: 504 for a timeout, 502 otherwise; None for other failures."""
-    match = ENGINE_ERROR.search(engine_message)
-    if match is None:
-        return None
-    payload = match["payload"].strip()
-    return ServiceTimeout(payload) if match["status"] == "504" else ServiceFailed(payload)
 
 
 def upstream_failure(
