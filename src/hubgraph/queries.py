@@ -307,7 +307,9 @@ def bind_values(text: str, bindings: Mapping[str, Sequence[ox.NamedNode | ox.Lit
     return text
 
 
-def _values_block(names: Sequence[str], rows: Sequence[tuple[ox.NamedNode | ox.Literal, ...]]) -> str:
+def _values_block(
+    names: Sequence[str], rows: Sequence[tuple[ox.NamedNode | ox.Literal, ...]]
+) -> str:
     head = " ".join(f"?{n}" for n in names)
     body = " ".join("(" + " ".join(str(t) for t in row) + ")" for row in rows)
     return f"VALUES ({head}) {{ {body} }}"
