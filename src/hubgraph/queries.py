@@ -22,7 +22,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from hubgraph.errors import ConfigError, NotFound, ParameterError
-from hubgraph.query.guard import where_clause_start
+from hubgraph.query.guard import subselect_scopes, where_clause_start
 from hubgraph.vocabulary import ID, WIKIDATA_ENTITY
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -290,12 +290,29 @@ def bind_values(text: str, bindings: Mapping[str, Sequence[ox.NamedNode | ox.Lit
             f"the list parameters give over {MAX_VALUE_COMBINATIONS} combinations; "
             "ask for fewer values"
         )
-    head = " ".join(f"?{n}" for n in names)
     # Each term was built by convert_value (or by hubgraph itself), and str() writes it in its
     # escaped N-Triples form: values are bound as terms, never spliced in as query text.
+    inserts = [(where_clause_start(text), _values_block(names, rows))]
+    # A sub-select is evaluated on its own, before it joins the rest: one that names a
+    # parameter's variable gets the binding too, so that (say) an aggregate over the
+    # observations known by ``asOf`` sees ``asOf``. Only the variables it names, each
+    # combination once: a row of VALUES it does not use would multiply its own.
+    for at, used in subselect_scopes(text):
+        keep = [i for i, n in enumerate(names) if n in used]
+        if keep:
+            picked = list(dict.fromkeys(tuple(row[i] for i in keep) for row in rows))
+            inserts.append((at, _values_block([names[i] for i in keep], picked)))
+    for at, block in sorted(inserts, reverse=True):
+        text = f"{text[:at]} {block} {text[at:]}"
+    return text
+
+
+def _values_block(
+    names: Sequence[str], rows: Sequence[tuple[ox.NamedNode | ox.Literal, ...]]
+) -> str:
+    head = " ".join(f"?{n}" for n in names)
     body = " ".join("(" + " ".join(str(t) for t in row) + ")" for row in rows)
-    at = where_clause_start(text)
-    return f"{text[:at]} VALUES ({head}) {{ {body} }} {text[at:]}"
+    return f"VALUES ({head}) {{ {body} }}"
 
 
 def entity_id(value: str) -> str | None:

@@ -669,6 +669,36 @@ def where_clause_start(text: str) -> int:
     raise ValueError("the query has no WHERE clause")
 
 
+@lru_cache(maxsize=256)
+def subselect_scopes(text: str) -> tuple[tuple[int, frozenset[str]], ...]:
+    """For each sub-select of the query: the offset just inside the opening brace of its WHERE
+    clause, and the variables its WHERE clause names (``?x`` and ``$x`` alike)."""
+    toks = _lenient_tokens(text)
+    found: list[tuple[int, frozenset[str]]] = []
+    depth = 0
+    pending: list[int] = []
+    """Depths at which a nested SELECT waits for its WHERE clause's brace."""
+    open_scopes: list[tuple[int, int, set[str]]] = []
+    """(depth of its brace, offset inside it, variables) of each sub-select being read."""
+    for tok in toks:
+        if tok.kind == "word" and tok.text.upper() == "SELECT" and depth > 0:
+            pending.append(depth)
+        elif tok.kind == "var":
+            for _, _, names in open_scopes:
+                names.add(tok.text[1:])
+        elif tok.text in _OPENERS:
+            if tok.text == "{" and pending and pending[-1] == depth:
+                pending.pop()
+                open_scopes.append((depth, tok.start + 1, set()))
+            depth += 1
+        elif tok.text in {")", "}", "]"}:
+            depth = max(0, depth - 1)
+            if open_scopes and open_scopes[-1][0] == depth and tok.text == "}":
+                _, at, names = open_scopes.pop()
+                found.append((at, frozenset(names)))
+    return tuple(sorted(found))
+
+
 def undeclared_prefixes(text: str, known: Mapping[str, str]) -> dict[str, str]:
     """The prefixes of ``known`` that ``text`` uses without declaring them."""
     declared: set[str] = set()
@@ -698,6 +728,7 @@ __all__ = [
     "check_query",
     "resolve_iri",
     "scan",
+    "subselect_scopes",
     "tokens",
     "undeclared_prefixes",
     "where_clause_start",
