@@ -426,12 +426,52 @@ def measure_history(
     return result
 
 
+def report(result: HistoryResult) -> str:
+    """The grid as a text table: median seconds (rows) per variant, and the growth exponent."""
+    lines = []
+    head = "".join(f"{n:>18}" for n in result.per_country)
+    lines.append(f"{'variant':<22}{head}  growth")
+    for v in VARIANTS:
+        if v.key in result.missing:
+            lines.append(f"{v.key:<22}  not run: {result.missing[v.key]}")
+            continue
+        seconds = result.seconds.get(v.key, {})
+        rows = result.rows.get(v.key, {})
+        cells = "".join(
+            f"{seconds.get(n, float('nan')):>10.4f}s{rows.get(n, 0):>7}" for n in result.per_country
+        )
+        g = growth(seconds)
+        lines.append(f"{v.key:<22}{cells}  {'-' if g is None else f'{g:.2f}'}")
+    for n, (quads, sources, observations) in sorted(result.sizes.items()):
+        lines.append(f"{n}/country: {quads} quads, {sources} sources, {observations} observations")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="write the history bench's synthetic data")
     parser.add_argument("--per-country", type=int, default=100)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--out", type=Path, default=WORK)
+    parser.add_argument(
+        "--measure", action="store_true", help="time the history queries over the whole grid"
+    )
+    parser.add_argument("--grid", type=int, nargs="+", default=list(GRID))
+    parser.add_argument("--samples", type=int, default=5)
+    parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args(argv)
+    if args.measure:
+        servers: list[Server] = []
+        work = args.out / "history-run"
+        work.mkdir(parents=True, exist_ok=True)
+        try:
+            result = measure_history(
+                tuple(args.grid), args.seed, args.workers, args.samples, work, servers
+            )
+        finally:
+            for server in servers:
+                server.stop()
+        print(report(result))
+        return 0
     path = generate(args.per_country, args.seed, args.out)
     print(path)
     return 0
