@@ -55,6 +55,9 @@ WORK = HERE / "work"
 HISTORY_VERSION = "1"
 """Bumped whenever the output for a given grid point and seed changes."""
 GRID = (10, 100, 1000)
+CAP = 120.0
+"""Seconds one history query may run (the server's query timeout): past it, the bench notes a
+lower bound and asks no larger grid point, rather than wait on a query that grows too fast."""
 COUNTRIES = 10
 OBSERVATIONS_PER_SOURCE = 5
 QID_BASE = 9_500_000_000
@@ -336,6 +339,10 @@ class HistoryResult:
     """variant key → why it was not run."""
     sizes: dict[int, tuple[int, int, int]] = field(default_factory=dict)
     """observations per country → (quads, source graphs, observations)."""
+    timed_out: dict[str, int] = field(default_factory=dict)
+    """variant key → the first grid point where it ran past the cap (not asked after it)."""
+    cap: float = 0.0
+    """Seconds a history query may take before the server stops it."""
 
 
 def available(variant: Variant, queries_dir: Path) -> str | None:
@@ -355,7 +362,7 @@ def measure_history(
 ) -> HistoryResult:
     """Each grid point in a store of its own, served by hubgraph; each runnable variant asked
     once to warm up, then ``samples`` times in rotation with the others (median kept)."""
-    result = HistoryResult(list(grid))
+    result = HistoryResult(list(grid), cap=CAP)
     queries_dir = ROOT / "queries"
     runnable = []
     for v in VARIANTS:
@@ -386,7 +393,7 @@ def measure_history(
         server = start_server(
             f"hubgraph-history-{n}",
             [executable("hubgraph"), "--store", str(store), "serve", "--host", HOST,
-             "--port", str(port), "--workers", str(workers), "--timeout", "600"],
+             "--port", str(port), "--workers", str(workers), "--timeout", str(CAP)],
             port, work / "logs",
             env={"HUBGRAPH_CLIENT_QUERIES": "1000", "HUBGRAPH_QUEUE_TIMEOUT": "600",
                  "HUBGRAPH_QUERY_MEMORY_MB": "0"},
@@ -404,12 +411,17 @@ def measure_history(
             endpoint = HttpEndpoint("hubgraph", server, paths)
             times: dict[str, list[float]] = {v.key: [] for v in runnable}
             for v in runnable:
+                if v.key in result.timed_out:
+                    continue  # slower still with more observations
                 fetched = endpoint.fetch(v.key)
+                if fetched.status == 504:
+                    result.timed_out[v.key] = n
+                    continue
                 if fetched.status != 200:
                     result.missing[v.key] = f"answered {fetched.status}: {fetched.body[:200]!r}"
                     continue
                 result.rows.setdefault(v.key, {})[n] = int(json.loads(fetched.body)["count"])
-            ok = [v for v in runnable if v.key not in result.missing]
+            ok = [v for v in runnable if v.key not in result.missing | result.timed_out]
             for r in range(samples):
                 for v in ok[r % len(ok) :] + ok[: r % len(ok)] if ok else []:
                     # A slow answer (seconds) needs fewer samples for a stable median.

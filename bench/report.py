@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime
+import math
 import os
 import platform
 import re
@@ -350,11 +351,19 @@ def history_table(history: HistoryResult) -> list[str]:
             continue
         times = history.seconds.get(v.key, {})
         rows = history.rows.get(v.key, {})
+        stopped = history.timed_out.get(v.key)
         cells = [
-            f"{times[n] * 1000:.1f} ms <sub>{rows.get(n, '?')} rows</sub>" if n in times else "—"
+            f"{times[n] * 1000:.1f} ms <sub>{rows.get(n, '?')} rows</sub>"
+            if n in times
+            else (f"> {history.cap:.0f} s" if stopped is not None and n == stopped else "—")
             for n in grid
         ]
         g = growth(times, grid[-2], grid[-1]) if len(grid) >= 2 else None
+        if g is None and stopped is not None and stopped in grid[1:]:
+            # A lower bound on the growth, from the cap.
+            before = grid[grid.index(stopped) - 1]
+            if before in times:
+                g = math.log(history.cap / times[before]) / math.log(stopped / before)
         mark = "" if g is None else ("✓" if g <= GROWTH_LIMIT else "✗")
         lines.append(
             f"| {v.title} | "
