@@ -25,7 +25,7 @@ soak: setup-test
 	HUBGRAPH_SOAK_ROUNDS=$${HUBGRAPH_SOAK_ROUNDS:-10} $(BIN)/pytest -q tests/test_faults.py tests/test_workers.py
 
 bench: setup-bench
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py --readme
 
 setup: $(VENV)/.installed
 

@@ -248,6 +248,28 @@ def hubgraph_revision() -> str:
     return commit + (f" + uncommitted changes to {', '.join(changed)}" if changed else "")
 
 
+def floor_lines(info: dict[str, object], figures: Figures) -> list[str]:
+    """The Python HTTP floor beside the Oxigraph server and hubgraph's own point lookup."""
+    floor = info.get("floor")
+    if not isinstance(floor, dict) or "floor" not in floor:
+        return []
+    (p50, rps), (oxi_p50, oxi_rps) = floor["floor"], floor["oxigraph"]
+    hub_p50 = figures.get("point.p50", "hubgraph") or 0.0
+    hub_rps = figures.get("point.rps", "hubgraph") or 0.0
+    return [
+        "",
+        "The Python HTTP floor (bench/floor_app.py: hubgraph's own uvicorn set-up, HTTP protocol "
+        "and per-client limit answering the point lookup's bytes, with no routing, guard, worker "
+        f"or engine), measured beside the Oxigraph server: p50 at c=1 {p50 * 1000:.2f} ms "
+        f"({p50 / oxi_p50:.2f}× its {oxi_p50 * 1000:.2f} ms), {rps:.0f} requests/s at c=16 "
+        f"({rps / oxi_rps:.2f}× its {oxi_rps:.0f}/s). hubgraph's point lookup is "
+        f"{hub_p50 / p50 if p50 else 0:.2f}× the floor's latency and "
+        f"{hub_rps / rps if rps else 0:.2f}× its rate: what hubgraph adds (the guard, the hop to "
+        "a worker, the engine) against what answering HTTP in Python costs here at all.",
+        "",
+    ]
+
+
 def split_table(info: dict[str, object]) -> list[str]:
     """Where ``hubgraph load``'s time goes, beside a raw bulk_load of the same files."""
     split = info.get("split")
@@ -441,6 +463,7 @@ def report(
             f"oxigraph load {info.get('oxigraph_store_mb', 0):.0f} MB."
         )
         out.append("")
+        out += floor_lines(info, figures)
         split = split_table(info)
         if split:
             out += split

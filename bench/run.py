@@ -321,6 +321,44 @@ def measure_size(
             figures.put("conditions.rps", name, ok / seconds, note)
         log("  conditions c=16 done")
 
+    def floor() -> None:
+        # The Python HTTP floor: hubgraph's own HTTP stack answering the point lookup's bytes,
+        # beside the Oxigraph server, interleaved as the phases above are.
+        answer = endpoints[0].fetch("point")
+        body = logs / "point-answer.json"
+        body.write_bytes(answer.body)
+        port = free_port()
+        server = start_server(
+            "floor",
+            [sys.executable, str(HERE / "floor_app.py"), str(port), str(body), SPARQL_JSON],
+            port,
+            logs,
+            env={"HUBGRAPH_CLIENT_QUERIES": "1000"},
+        )
+        servers.append(server)
+        try:
+            wait_ready(server, hub_paths["point"][0], 60)
+            pair = [HttpEndpoint("floor", server, {"point": hub_paths["point"]}), endpoints[1]]
+            samples: dict[str, list[float]] = {e.name: [] for e in pair}
+            for r in range(plan.point_rounds[1]):
+                for e in pair if r % 2 == 0 else pair[::-1]:
+                    samples[e.name].append(e.fetch("point").seconds)  # type: ignore[union-attr]
+            rates: dict[str, list[float]] = {e.name: [] for e in pair}
+            half = max(1, round(plan.wrk_seconds / 2))
+            for r in range(2):
+                for e in pair if r == 0 else pair[::-1]:
+                    assert isinstance(e, HttpEndpoint)
+                    rates[e.name].append(run_wrk(e, "point", half)[0])
+            info["floor"] = {
+                name: (statistics.median(samples[name]), statistics.fmean(rates[name]))
+                for name in samples
+            }
+            pair[0].close()
+        finally:
+            server.stop()
+            servers.remove(server)
+        log("  floor done")
+
     def large() -> None:
         # An endpoint that times out on the large result is stopped (rdflib-endpoint: its
         # canned-query rate is derived from its latency, so it is not needed after this).
@@ -337,7 +375,7 @@ def measure_size(
     try:
         # The large result before the canned query at c=16, whose 16 joins in parallel leave
         # the servers' heaps grown: its peak memory is then the large result's own.
-        for phase in (conditions_c1, point_c1, point_c16, large, conditions_c16):
+        for phase in (conditions_c1, point_c1, point_c16, floor, large, conditions_c16):
             guarded(phase)
     except (OSError, http.client.HTTPException, RuntimeError):
         check_alive([s for s in running.values() if not s.stopped])
@@ -390,6 +428,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--keep-stores", action="store_true", help="keep bench/work/stores-*")
     parser.add_argument("--out", type=Path, default=RESULTS / "latest.md")
+    parser.add_argument(
+        "--readme",
+        action="store_true",
+        help="also put the tables in README.md, between its bench:start and bench:end marks",
+    )
     parser.add_argument("--skip-loads", action="store_true", help="no small-sources phase")
     parser.add_argument("--skip-history", action="store_true", help="no history-query phase")
     parser.add_argument(
@@ -464,7 +507,25 @@ def main(argv: list[str] | None = None) -> int:
     args.out.write_text(text + "\n", encoding="utf-8")
     print(text)
     log(f"wrote {args.out}; total {wall:.0f} s")
+    if args.readme:
+        put_in_readme(text)
+        log("the tables are in README.md")
     return 0
+
+
+def put_in_readme(text: str) -> None:
+    readme = HERE.parent / "README.md"
+    start, end = "<!-- bench:start -->", "<!-- bench:end -->"
+    current = readme.read_text(encoding="utf-8")
+    before, _, rest = current.partition(start)
+    _, _, after = rest.partition(end)
+    # The report's own title is the README's section heading; its sections go one level down.
+    body = "\n".join(
+        "#" + line if line.startswith("## ") else line
+        for line in text.splitlines()
+        if not line.startswith("# ")
+    )
+    readme.write_text(f"{before}{start}\n{body.strip()}\n\n{end}{after}", encoding="utf-8")
 
 
 if __name__ == "__main__":
