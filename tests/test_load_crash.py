@@ -38,8 +38,7 @@ import os, sys
 sys.path.insert(0, {str(Path(__file__).parent)!r})
 from hubgraph import store as store_module
 from test_load_crash import new_datasets
-path, limit, target, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-store_module.TRANSACTION_LIMIT = limit
+path, target, size = sys.argv[1], int(sys.argv[3]), int(sys.argv[4])  # argv[2]: unused
 steps = []
 def crash_point(step):
     steps.append(step)
@@ -184,7 +183,7 @@ def load_again(path: Path, size: int, new: View) -> None:
 
 @pytest.mark.parametrize(
     ("kind", "limit", "legacy"),
-    # Every load on disk is a bulk load behind the journal, whatever its size (TRANSACTION_LIMIT
+    # Every load on disk is a bulk load behind the journal, whatever its size (a size limit
     # is for remote stores); a legacy store (no published versions yet) publishes one first.
     [("versioned", 100, False), ("legacy, large limit", 10**9, True)],
 )

@@ -40,7 +40,6 @@ from hubgraph.formats import GRAPH_FORMATS, RESULT_FORMATS
 from hubgraph.query.guard import iri_value, resolve_iri, tokens, undeclared_prefixes
 from hubgraph.query.syntax_errors import from_remote
 from hubgraph.store import (
-    TRANSACTION_LIMIT,
     QueryResult,
     graph_names,
     rdf_format,
@@ -53,6 +52,10 @@ TRANSCODED_ACCEPT = "application/sparql-results+json, application/n-triples;q=0.
 TRANSCODED_GRAPH_ACCEPT = "application/n-triples, application/sparql-results+json;q=0.9"
 """The same for a CONSTRUCT or DESCRIBE (Virtuoso sends SPARQL JSON rows if JSON comes first)."""
 GRAPH_ENGINE_NAMES = frozenset(f.engine_name for f in GRAPH_FORMATS)
+
+TRANSACTION_LIMIT = 100_000
+"""Sources up to this many quads load in one SPARQL update; larger ones graph by graph. (An
+on-disk store always loads in bulk, behind its journal: see hubgraph.store.)"""
 
 
 def sibling_endpoint(query_endpoint: str, name: str) -> str:

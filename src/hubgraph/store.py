@@ -32,9 +32,6 @@ from hubgraph.errors import (
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 QueryResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
 log = logging.getLogger("hubgraph")
-TRANSACTION_LIMIT = 100_000
-"""Into a remote store, sources up to this many quads load in one SPARQL update; larger ones
-graph by graph (an on-disk store always loads in bulk, behind its journal)."""
 
 
 class GraphStore(Protocol):
