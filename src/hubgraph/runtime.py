@@ -65,7 +65,7 @@ def prepare_store(settings: Settings) -> None:
             raise type(exc)(f"{exc.message}; cannot reload data/ into it") from None
         reader = OxigraphStore(settings.store, read_only=True)  # raises when there is none
         try:
-            if reader.count() == 0:
+            if reader.is_empty():
                 raise type(exc)(f"{exc.message}, and it is empty: nothing to serve") from None
         finally:
             reader.close()
@@ -77,7 +77,7 @@ def prepare_store(settings: Settings) -> None:
                 "a load into %s did not finish; its %d graph(s) are back at their previous "
                 "version: %s", settings.store, len(store.recovered), ", ".join(store.recovered[:5]),
             )  # fmt: skip
-        if settings.load_on_start or store.count() == 0:
+        if settings.load_on_start or store.is_empty():
             report = load_data(store, settings)
             log.info("loaded %d quads into %s", report.quad_count, settings.store)
     finally:
