@@ -36,13 +36,19 @@ async def _disconnected(receive: Receive) -> None:
 async def unless_client_leaves(request: Request, work: Awaitable[T]) -> T:
     """The result of ``work``; if the client disconnects first, ``work`` is cancelled and
     :class:`ClientDisconnect` raised. Call once the request's body has been read."""
+    return await unless_gone(request.receive, work)
+
+
+async def unless_gone(receive: Receive, work: Awaitable[T]) -> T:
+    """:func:`unless_client_leaves` for a caller holding the ASGI ``receive`` itself (the
+    direct /sparql path, which builds no Request)."""
     task = asyncio.current_task()
     assert task is not None
     left = False
 
     async def watch() -> None:
         nonlocal left
-        await _disconnected(request.receive)
+        await _disconnected(receive)
         left = True
         task.cancel()  # lands in ``await work``: the executor stops the query's worker
 

@@ -7,8 +7,9 @@ from urllib.parse import parse_qsl
 import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from starlette.types import Receive, Scope
 
-from hubgraph.api.departures import unless_client_leaves
+from hubgraph.api.departures import unless_client_leaves, unless_gone
 from hubgraph.api.describe import service_description
 from hubgraph.api.responses import in_thread, read_body, service_of, streaming
 from hubgraph.errors import (
@@ -17,6 +18,7 @@ from hubgraph.errors import (
     UnsupportedMediaType,
     UpdateRefused,
 )
+from hubgraph.service import AsyncStreamed, QueryService
 
 router = APIRouter()
 URL_FIELDS = frozenset({"format", "default-graph-uri", "named-graph-uri", "update"})
@@ -42,11 +44,40 @@ def _pairs(text: str, where: str) -> list[tuple[str, str]]:
 def _url_pairs(request: Request) -> list[tuple[str, str]]:
     """The query string's pairs, read from the ASGI scope: ``request.url`` would first build
     and parse the whole URL, which costs a point lookup more than the pairs do."""
+    return scope_pairs(request.scope)
+
+
+def scope_pairs(scope: Scope) -> list[tuple[str, str]]:
     try:
-        text = request.scope.get("query_string", b"").decode()
+        text = scope.get("query_string", b"").decode()
     except UnicodeDecodeError:
         raise BadRequest("the query string is not UTF-8") from None
     return _pairs(text, "query string")
+
+
+def accept_of(scope: Scope) -> str | None:
+    """The Accept header as Starlette's ``request.headers.get`` gives it (several joined)."""
+    values = [v.decode("latin-1") for k, v in scope["headers"] if k == b"accept"]
+    return ", ".join(values) if len(values) > 1 else (values[0] if values else None)
+
+
+async def direct_get(scope: Scope, receive: Receive, service: QueryService) -> AsyncStreamed | None:
+    """GET /sparql with a query, from the ASGI scope alone: no Request object is built. None
+    when the request is not one (no query, an update): :func:`sparql_get` answers those."""
+    pairs = scope_pairs(scope)
+    query = _one(pairs, "query")
+    if query is None or not query.strip() or any(k == "update" for k, _ in pairs):
+        return None
+    return await unless_gone(
+        receive,
+        service.asparql(
+            query,
+            accept=accept_of(scope),
+            format_name=[v for k, v in pairs if k == "format"],
+            default_graphs=_graph_iris(pairs, "default-graph-uri"),
+            named_graphs=_graph_iris(pairs, "named-graph-uri"),
+        ),
+    )
 
 
 def _one(pairs: list[tuple[str, str]], name: str) -> str | None:

@@ -139,6 +139,9 @@ class QueryInfo:
     services: tuple[str, ...]
     """SERVICE targets as IRIs; ``?var`` for a variable target."""
     service_calls: tuple[ServiceCall, ...] = ()
+    prefixed_names: bool = True
+    """False when the text holds no prefixed name at all: then no prefix map can change how
+    the engine reads it, and none need be sent with it."""
 
     @property
     def is_update(self) -> bool:
@@ -298,6 +301,7 @@ class _Scan:
         self.calls: list[ServiceCall] = []
         self.values_pending = False
         self.limit: int | None = None
+        self.pnames = False
 
     # -- tokens --------------------------------------------------------------------------
     def run(self, limit: int | None = None) -> _Scan:
@@ -383,6 +387,7 @@ class _Scan:
                 raise _refuse(self.text, tok.start, f"unknown word '{text}'" + _glued(text))
             self._word(tok, upper, frame)
         elif kind == "pname":
+            self.pnames = True
             self._check_pname(tok, prev, frame)
         elif kind == "punct":
             self._punct(tok, prev, frame)
@@ -612,6 +617,7 @@ def scan(
         s.names_dataset,
         tuple(c.target for c in s.calls),
         tuple(s.calls),
+        s.pnames,
     )
 
 
