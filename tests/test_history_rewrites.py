@@ -1,15 +1,21 @@
 """The history queries rewritten for speed give the rows they gave before, in the same order,
-on the history bench's synthetic data (many source graphs, contested and latest observations)."""
+on the history bench's synthetic data (many source graphs, contested and latest observations);
+``changes`` and ``disputes`` also on the dates-as-intervals fixture (days, months and years)
+and on the real data."""
 
 from __future__ import annotations
 
+import random
 import sys
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 
+from hubgraph.config import Settings
 from hubgraph.queries import bind_values
+from hubgraph.runtime import load_data
+from hubgraph.store import OxigraphStore
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
@@ -22,6 +28,9 @@ AS_OF = ox.Literal("2023-01-01", datatype=DATE)
 COUNTRY = ox.NamedNode("urn:the-first-holder")
 """Stands for the first holder in the data (the ``country`` fixture)."""
 REFUSES = ox.NamedNode("https://w3id.org/hubgraph/id/position/refuses")
+RETURN_HUBS = ox.NamedNode("https://w3id.org/hubgraph/id/policy/uk-return-hubs")
+RWANDA = ox.NamedNode("https://w3id.org/hubgraph/id/policy/uk-rwanda-scheme")
+FIXTURE = Path(__file__).parent / "fixtures" / "history-test-data.trig"
 
 
 @pytest.fixture(scope="module")
@@ -41,9 +50,76 @@ def store() -> ox.Store:
     return s
 
 
-def rows(store: ox.Store, path: Path, bindings: dict[str, list[ox.Literal]]) -> list[tuple]:
+@pytest.fixture(scope="module")
+def interval_store() -> ox.Store:
+    """The dates-as-intervals fixture and the ontology (positions' labels)."""
+    s = ox.Store()
+    for path in sorted((ROOT / "ontology").glob("*.ttl")):
+        s.load(path=str(path), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(ROOT.as_uri()))
+    s.load(path=str(FIXTURE), format=ox.RdfFormat.TRIG)
+    return s
+
+
+def mixed_precision_trig(seed: int, countries: int = 2, per_country: int = 20) -> str:
+    """Observations dated to the day, the month or the year (in and across the same years and
+    months, on the same days, some with two sources), with random positions: every case of
+    "begins after it ends" and "nothing wholly between" that a calendar bucket can meet."""
+    rng = random.Random(seed)
+    hg = "https://w3id.org/hubgraph/ontology#"
+    xsd = "http://www.w3.org/2001/XMLSchema#"
+    lines = [f"<{RETURN_HUBS.value}> a <{hg}Policy> ."]
+    for c in range(countries):
+        country = f"urn:test:country-{c}"
+        lines.append(f"<{country}> a <{hg}Country> .")
+        for i in range(per_country):
+            year = rng.choice([2023, 2024, 2024, 2025])
+            month, day = rng.randint(1, 12), rng.randint(1, 28)
+            date = rng.choice([
+                f'"{year}"^^<{xsd}gYear>', f'"{year}-{month:02d}"^^<{xsd}gYearMonth>',
+                f'"{year}-{month:02d}-{day:02d}"^^<{xsd}date>', f'"{year}-{month:02d}-01"^^<{xsd}date>',
+                f'"{year}-{month:02d}-28"^^<{xsd}date>', f'"{year}-12-31"^^<{xsd}date>',
+            ])  # fmt: skip
+            position = rng.choice(["willing", "refuses", "open-to-talks"])
+            node = f"<urn:test:obs-{c}-{i}>"
+            lines.append(
+                f"{node} a <{hg}Stance> ; <{hg}holder> <{country}> ; <{hg}towards> "
+                f"<{RETURN_HUBS.value}> ; <{hg}position> <https://w3id.org/hubgraph/id/position/"
+                f"{position}> ; <{hg}date> {date} ; <{hg}inSource> <urn:test:source-{i % 7}> ."
+            )
+            if rng.random() < 0.2:
+                lines.append(f"{node} <{hg}inSource> <urn:test:source-extra> .")
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_changes_same_rows_over_mixed_precision_dates(seed: int) -> None:
+    s = ox.Store()
+    s.load(mixed_precision_trig(seed).encode(), format=ox.RdfFormat.TURTLE)
+    before = rows(s, BEFORE / "changes.rq", {})
+    after = rows(s, ROOT / "queries" / "changes.rq", {})
+    assert len(before) > 20
+    assert after == before
+
+
+@pytest.fixture(scope="module")
+def data_store() -> OxigraphStore:
+    """Everything in data/, loaded as `hubgraph load` loads it."""
+    store = OxigraphStore(None)
+    load_data(
+        store,
+        Settings(store="memory", data_dir=ROOT / "data", ontology_dir=ROOT / "ontology",
+                 queries_dir=ROOT / "queries", workers=1, service_allowlist=()),
+    )  # fmt: skip
+    return store
+
+
+def rows(
+    store: ox.Store | OxigraphStore, path: Path, bindings: dict[str, list[ox.NamedNode]]
+) -> list[tuple]:
     query = bind_values(path.read_text(encoding="utf-8"), bindings)
-    return [tuple(r) for r in store.query(query, use_default_graph_as_union=True)]
+    if isinstance(store, OxigraphStore):
+        return [tuple(r) for r in store.query(query)]  # type: ignore[union-attr]
+    return [tuple(r) for r in store.query(query, use_default_graph_as_union=True)]  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize(
@@ -62,6 +138,34 @@ def test_stances_same_rows(
     before = rows(store, BEFORE / "stances.rq", bindings)
     after = rows(store, ROOT / "queries" / "stances.rq", bindings)
     assert before, "the synthetic data should give stances"
+    assert after == before
+
+
+POLICIES = [{}, {"policy": [RETURN_HUBS]}, {"policy": [RWANDA]}, {"policy": [RETURN_HUBS, RWANDA]}]
+POLICY_IDS = ["any-policy", "return-hubs", "rwanda", "both"]
+
+
+@pytest.mark.parametrize("data", ["synthetic", "intervals", "data"])
+@pytest.mark.parametrize("bindings", POLICIES, ids=POLICY_IDS)
+def test_changes_same_rows(
+    request: pytest.FixtureRequest, data: str, bindings: dict[str, list[ox.NamedNode]]
+) -> None:
+    store = request.getfixturevalue({"synthetic": "store", "intervals": "interval_store",
+                                     "data": "data_store"}[data])  # fmt: skip
+    before = rows(store, BEFORE / "changes.rq", bindings)
+    after = rows(store, ROOT / "queries" / "changes.rq", bindings)
+    if bindings.get("policy") != [RWANDA]:
+        assert before, f"the {data} data should give changes"
+    assert after == before
+
+
+@pytest.mark.parametrize("data", ["synthetic", "intervals", "data"])
+def test_disputes_same_rows(request: pytest.FixtureRequest, data: str) -> None:
+    store = request.getfixturevalue({"synthetic": "store", "intervals": "interval_store",
+                                     "data": "data_store"}[data])  # fmt: skip
+    before = rows(store, BEFORE / "disputes.rq", {})
+    after = rows(store, ROOT / "queries" / "disputes.rq", {})
+    assert before, f"the {data} data should give disputes"
     assert after == before
 
 
