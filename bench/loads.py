@@ -51,6 +51,8 @@ loader.overlapping_subjects = timed("check", loader.overlapping_subjects)
 loader.Reader._validate = timed("validate", loader.Reader._validate)
 loader._refuse_claimed_elsewhere = timed("write", loader._refuse_claimed_elsewhere)
 OxigraphStore.replace_graphs = timed("write", OxigraphStore.replace_graphs)
+# A large load checks in a child process while it writes (hubgraph.beside): its check and
+# validate steps then run there, untimed here, and "write" includes any wait for them.
 t1 = time.perf_counter()
 settings = Settings.from_env(store=sys.argv[1])
 store = open_store(settings)

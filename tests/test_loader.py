@@ -12,6 +12,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from hubgraph import beside as beside_module
+from hubgraph import loader as loader_module
 from hubgraph import store as store_module
 from hubgraph.config import Settings
 from hubgraph.errors import LoadError, SourceSyntaxError
@@ -58,6 +60,15 @@ def disk_store(settings: Settings) -> OxigraphStore:
     return store
 
 
+@pytest.fixture(params=["checked-first", "checked-beside-the-write"])
+def check_mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Large loads check their sources in a child process while the store is written
+    (hubgraph.beside); these tests run both ways, with the same outcome."""
+    if request.param == "checked-beside-the-write":
+        monkeypatch.setattr(loader_module, "CHECK_BESIDE_FROM", 0)
+    return str(request.param)
+
+
 def write_variant(tmp_path: Path, text: str, name: str = f"{ARTICLE}.trig") -> Path:
     path = tmp_path / "broken" / name
     path.parent.mkdir(exist_ok=True)
@@ -81,7 +92,9 @@ def test_load_all_of_data_in_one_call(disk_store: OxigraphStore) -> None:
     assert disk_store.count() == sum(disk_store.count(g) for g in disk_store.graphs())
 
 
-def test_loading_twice_gives_the_same_quads(disk_store: OxigraphStore, settings: Settings) -> None:
+def test_loading_twice_gives_the_same_quads(
+    disk_store: OxigraphStore, settings: Settings, check_mode: str
+) -> None:
     before = canonical(disk_store)
     load_data(disk_store, settings)
     assert canonical(disk_store) == before
@@ -116,7 +129,7 @@ def test_syntax_error_names_file_and_line_and_changes_nothing(
 
 
 def test_stance_without_holder_is_rejected_naming_node_and_shape(
-    disk_store: OxigraphStore, settings: Settings, tmp_path: Path
+    disk_store: OxigraphStore, settings: Settings, tmp_path: Path, check_mode: str
 ) -> None:
     text = article_text(settings).replace("\t\thg:holder country:montenegro ;\n", "", 1)
     assert "hg:holder country:montenegro" not in text
@@ -404,7 +417,11 @@ def test_an_interrupted_load_leaves_every_graph_at_its_published_version(
 
 
 def test_a_failed_check_during_a_bulk_load_restores_what_it_replaced(
-    disk_store: OxigraphStore, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    disk_store: OxigraphStore,
+    settings: Settings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    check_mode: str,
 ) -> None:
     bad = (
         article_text(settings)
@@ -419,7 +436,11 @@ def test_a_failed_check_during_a_bulk_load_restores_what_it_replaced(
 
 
 def test_a_bulk_load_of_new_graphs_that_passes_is_all_there(
-    disk_store: OxigraphStore, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    disk_store: OxigraphStore,
+    settings: Settings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    check_mode: str,
 ) -> None:
     good = article_text(settings).replace(ARTICLE, "gbnews-new")
     report = load_data(disk_store, settings, [write_variant(tmp_path, good, "gbnews-new.trig")])
@@ -446,6 +467,30 @@ def test_a_failed_check_during_a_bulk_load_of_only_new_graphs_leaves_nothing(
             register=settings.data_dir / "register.yaml",
         )
     assert snapshot(disk_store) == before
+
+
+def test_checks_that_fail_in_their_child_process_are_run_again_in_process(
+    disk_store: OxigraphStore, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A child that cannot send its findings (here: pickling fails in it) is no verdict: the
+    checks run again in the loading process and report the same problems."""
+    monkeypatch.setattr(loader_module, "CHECK_BESIDE_FROM", 0)
+
+    def broken(_: object) -> bytes:
+        raise RuntimeError("no findings from the child")
+
+    monkeypatch.setattr(beside_module.pickle, "dumps", broken)
+    bad = (
+        article_text(settings)
+        .replace(ARTICLE, "gbnews-new")
+        .replace("\t\thg:holder country:montenegro ;\n", "", 1)
+    )
+    before = snapshot(disk_store)
+    with pytest.raises(SheetError, match="exactly one hg:holder"):
+        load_data(disk_store, settings, [write_variant(tmp_path, bad, "gbnews-new.trig")])
+    assert snapshot(disk_store) == before
+    assert snapshot(OxigraphStore(settings.store, read_only=True)) == before
+    assert disk_store.interrupted_load() == []
 
 
 def test_old_versions_are_pruned_and_readers_open_the_current_one(
@@ -493,7 +538,7 @@ def test_a_disk_error_mid_load_rolls_back_at_once(
 
 
 def test_a_stance_already_in_the_store_under_another_source_is_refused(
-    disk_store: OxigraphStore, settings: Settings, tmp_path: Path
+    disk_store: OxigraphStore, settings: Settings, tmp_path: Path, check_mode: str
 ) -> None:
     stance = f"{ID}stance/kosovo-uk-return-hubs"
     body = f'<{stance}> <http://www.w3.org/2000/01/rdf-schema#label> "Kosovo"@en .'

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -51,11 +53,20 @@ class LineFinder:
     """The first line of a TriG/Turtle file that writes a term (as <iri> or prefix:local)."""
 
     def __init__(self, path: Path) -> None:
+        self.path = path
+
+    # Read on the first look-up only: a source with nothing to report never needs its lines,
+    # and reading and scanning a large file for prefixes took a second at a million quads.
+    @cached_property
+    def lines(self) -> list[str]:
         try:
-            self.lines = path.read_text(encoding="utf-8").splitlines()
+            return self.path.read_text(encoding="utf-8").splitlines()
         except (OSError, UnicodeDecodeError):
-            self.lines = []
-        self.prefixes = {p or "": ns for line in self.lines for p, ns in _PREFIX.findall(line)}
+            return []
+
+    @cached_property
+    def prefixes(self) -> dict[str, str]:
+        return {p or "": ns for line in self.lines for p, ns in _PREFIX.findall(line)}
 
     def line(self, iri: str) -> int | None:
         needles = [f"<{iri}>"]
@@ -98,8 +109,10 @@ def check_dataset(
     register_subjects: set[str],
     lines: LineFinder | None = None,
     check_file_name: bool = True,
+    subjects: set[str] | None = None,
 ) -> list[Problem]:
-    """The findings on one source's dataset (empty: it may load)."""
+    """The findings on one source's dataset (empty: it may load). ``subjects``, when given,
+    are its IRI subjects, found already."""
     found: list[Problem] = []
     file = str(path)
 
@@ -121,40 +134,14 @@ def check_dataset(
                     f"graph <{g}> does not match the file name; a file {path.name} holds "
                     f"exactly the graph <{expected}> (rename the file or the graph)",
                 )
-    undeclared: dict[str, str] = {}
-    bad_dates: list[tuple[str, str, ox.Literal]] = []
-    subjects: set[str] = set()
-    in_source: dict[str, str] = {}
-    derived: list[tuple[str, str]] = []
-    for quad in dataset:
-        s, p, o = quad.subject, quad.predicate.value, quad.object
-        if isinstance(s, ox.NamedNode):
-            subjects.add(s.value)
-        if declared and p not in declared and p not in undeclared:
-            undeclared[p] = f"property, on <{s.value if isinstance(s, ox.NamedNode) else s}>"
-        if p == RDF_TYPE and declared and isinstance(o, ox.NamedNode) and o.value not in declared:
-            undeclared.setdefault(o.value, "class")
-        if (
-            p in DATE_PROPERTIES
-            and isinstance(o, ox.Literal)
-            and (o.datatype.value not in DATE_TYPES or not valid_date(o.value))
-        ):
-            bad_dates.append((str(s), p, o))
-        if p == HG + "inSource" and isinstance(s, ox.NamedNode) and isinstance(o, ox.NamedNode):
-            in_source[s.value] = o.value
-        if p == HG + "derivedFrom" and isinstance(s, ox.NamedNode) and isinstance(o, ox.NamedNode):
-            derived.append((s.value, o.value))
-        if p == "http://www.w3.org/2002/07/owl#sameAs" and isinstance(o, ox.NamedNode) and register:
-            qid = o.value.removeprefix(WIKIDATA_ENTITY)
-            entity = register.by_qid(qid)
-            if entity is None:
-                report(
-                    o.value,
-                    f"{qid} is not in the register (data/register.yaml); QIDs come from the "
-                    "register only",
-                )
-            elif isinstance(s, ox.NamedNode) and s.value != entity.iri:
-                report(o.value, f"{qid} is {entity} in the register, not <{s.value}>")
+    walk = _scan(dataset, declared, register, subjects)
+    if walk is None:
+        walk = _walk(dataset, declared, register)
+    undeclared, bad_dates, subjects, in_source, derived = (
+        walk.undeclared, walk.bad_dates, walk.subjects, walk.in_source, walk.derived
+    )  # fmt: skip
+    for iri, message in walk.same_as:
+        report(iri, message)
     for term, use in sorted(undeclared.items()):
         report(
             term,
@@ -185,23 +172,142 @@ def check_dataset(
                 f"<{subject}> belongs to source {owner!r}; a source states only its own "
                 "stances, claims, quotes and statements (give this one an IRI of its own)",
             )
+    evidence = _evidence_problems(derived, in_source, subjects, own_ids)
+    if evidence and not walk.exact:
+        # Reported in the order of the quads, as the walk finds them.
+        exact = _walk(dataset, declared, register)
+        evidence = _evidence_problems(exact.derived, exact.in_source, exact.subjects, own_ids)
+    for iri, message in evidence:
+        report(iri, message)
+    return found
+
+
+@dataclass
+class _Walked:
+    """What the checks need from a dataset's quads, in the order the quads came in."""
+
+    undeclared: dict[str, str] = field(default_factory=dict)
+    bad_dates: list[tuple[str, str, ox.Literal]] = field(default_factory=list)
+    subjects: set[str] = field(default_factory=set)
+    in_source: dict[str, str] = field(default_factory=dict)
+    derived: list[tuple[str, str]] = field(default_factory=list)
+    same_as: list[tuple[str, str]] = field(default_factory=list)
+    """(IRI, message) of each sameAs at fault."""
+    exact: bool = True
+    """False when found by :func:`_scan`: the same findings, not in the order of the quads."""
+
+
+def _evidence_problems(
+    derived: list[tuple[str, str]], in_source: dict[str, str], subjects: set[str], own: set[str]
+) -> list[tuple[str, str]]:
+    found = []
     for subject, evidence in derived:
         where = in_source.get(evidence)
         owner = owner_of(evidence)
         other = (where.removeprefix(SOURCE) if where else None) or owner
-        if other is not None and other not in own_ids:
-            report(
+        if other is not None and other not in own:
+            found.append((
                 evidence,
                 f"the evidence <{evidence}> of <{subject}> points into another source "
                 f"({other!r}); evidence must be a quote or statement of this source",
-            )
+            ))  # fmt: skip
         elif where is None and evidence not in subjects:
-            report(
+            found.append((
                 evidence,
                 f"the evidence <{evidence}> of <{subject}> is not described in this source; "
                 "evidence must be a quote or statement of this source",
-            )
+            ))  # fmt: skip
     return found
+
+
+def _same_as_problem(s: object, o: ox.NamedNode, register: Register) -> str | None:
+    qid = o.value.removeprefix(WIKIDATA_ENTITY)
+    entity = register.by_qid(qid)
+    if entity is None:
+        return (
+            f"{qid} is not in the register (data/register.yaml); QIDs come from the register only"
+        )
+    if isinstance(s, ox.NamedNode) and s.value != entity.iri:
+        return f"{qid} is {entity} in the register, not <{s.value}>"
+    return None
+
+
+def _walk(dataset: ox.Store, declared: set[str], register: Register | None) -> _Walked:
+    """Every quad, in Python: the exact findings, in the order of the quads."""
+    w = _Walked()
+    for quad in dataset:
+        s, p, o = quad.subject, quad.predicate.value, quad.object
+        if isinstance(s, ox.NamedNode):
+            w.subjects.add(s.value)
+        if declared and p not in declared and p not in w.undeclared:
+            w.undeclared[p] = f"property, on <{s.value if isinstance(s, ox.NamedNode) else s}>"
+        if p == RDF_TYPE and declared and isinstance(o, ox.NamedNode) and o.value not in declared:
+            w.undeclared.setdefault(o.value, "class")
+        if (
+            p in DATE_PROPERTIES
+            and isinstance(o, ox.Literal)
+            and (o.datatype.value not in DATE_TYPES or not valid_date(o.value))
+        ):
+            w.bad_dates.append((str(s), p, o))
+        if p == HG + "inSource" and isinstance(s, ox.NamedNode) and isinstance(o, ox.NamedNode):
+            w.in_source[s.value] = o.value
+        if p == HG + "derivedFrom" and isinstance(s, ox.NamedNode) and isinstance(o, ox.NamedNode):
+            w.derived.append((s.value, o.value))
+        if p == "http://www.w3.org/2002/07/owl#sameAs" and isinstance(o, ox.NamedNode) and register:
+            message = _same_as_problem(s, o, register)
+            if message is not None:
+                w.same_as.append((o.value, message))
+    return w
+
+
+def _query(dataset: ox.Store, sparql: str) -> ox.QuerySolutions:
+    return dataset.query(sparql, use_default_graph_as_union=True)  # type: ignore[return-value]
+
+
+def _scan(
+    dataset: ox.Store, declared: set[str], register: Register | None, subjects: set[str] | None
+) -> _Walked | None:
+    """What :func:`_walk` finds, from a few engine scans and the few quads the checks look
+    at, instead of every quad in Python (a million quads took seconds); ``None`` when
+    anything is at fault, for :func:`_walk` to report it exactly as it always has."""
+    w = _Walked(exact=False)
+    if declared:
+        for row in _query(dataset, "SELECT DISTINCT ?p WHERE { ?s ?p ?o }"):
+            if row["p"].value not in declared:  # type: ignore[union-attr,index]
+                return None
+        classes = _query(dataset, f"SELECT DISTINCT ?c WHERE {{ ?s <{RDF_TYPE}> ?c }}")
+        for row in classes:
+            c = row["c"]  # type: ignore[index]
+            if isinstance(c, ox.NamedNode) and c.value not in declared:
+                return None
+    if subjects is None:
+        rows = _query(dataset, "SELECT DISTINCT ?s WHERE { ?s ?p ?o FILTER(isIRI(?s)) }")
+        subjects = {row["s"].value for row in rows}  # type: ignore[union-attr,index]
+    w.subjects = subjects
+    for p in DATE_PROPERTIES:
+        for quad in dataset.quads_for_pattern(None, ox.NamedNode(p), None):
+            o = quad.object
+            if isinstance(o, ox.Literal) and (
+                o.datatype.value not in DATE_TYPES or not valid_date(o.value)
+            ):
+                return None
+    for quad in dataset.quads_for_pattern(None, ox.NamedNode(HG + "inSource"), None):
+        s, o = quad.subject, quad.object
+        if not (isinstance(s, ox.NamedNode) and isinstance(o, ox.NamedNode)):
+            continue
+        if w.in_source.setdefault(s.value, o.value) != o.value:
+            return None  # which one counts depends on the order of the quads
+    for quad in dataset.quads_for_pattern(None, ox.NamedNode(HG + "derivedFrom"), None):
+        s, o = quad.subject, quad.object
+        if isinstance(s, ox.NamedNode) and isinstance(o, ox.NamedNode):
+            w.derived.append((s.value, o.value))
+    if register:
+        same_as = ox.NamedNode("http://www.w3.org/2002/07/owl#sameAs")
+        for quad in dataset.quads_for_pattern(None, same_as, None):
+            o = quad.object
+            if isinstance(o, ox.NamedNode) and _same_as_problem(quad.subject, o, register):
+                return None
+    return w
 
 
 def overlapping_subjects(sources: Iterable[tuple[Path, set[str]]]) -> list[Problem]:

@@ -20,15 +20,16 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from hubgraph.beside import ChecksBeside, can_fork
 from hubgraph.checks import LineFinder, check_dataset, declared_terms, overlapping_subjects
-from hubgraph.errors import GraphNotAllowed, LoadError, SourceSyntaxError
+from hubgraph.errors import GraphNotAllowed, HubgraphError, LoadError, SourceSyntaxError
 from hubgraph.graph.register import REGISTER_GRAPH, Register, read_register
 from hubgraph.sheets.catalog import Catalog
 from hubgraph.sheets.compile import compile_sheet
 from hubgraph.sheets.editorial import EDITORIAL_GRAPH, compile_editorial
 from hubgraph.sheets.format import read_sheet
 from hubgraph.sheets.yamlread import Problem, SheetError
-from hubgraph.store import GraphStore
+from hubgraph.store import GraphStore, OxigraphStore
 from hubgraph.validation import Check, load_shapes, validate_store
 from hubgraph.vocabulary import ID, ONTOLOGY_GRAPH, SHAPES_GRAPH, SOURCE
 
@@ -70,7 +71,7 @@ class Source:
         )
         return frozenset(row["s"] for row in rows)  # type: ignore[union-attr,index,misc]
 
-    @property
+    @cached_property
     def named_subjects(self) -> set[str]:
         return {s.value for s in self.subjects if isinstance(s, ox.NamedNode)}
 
@@ -164,8 +165,16 @@ class Reader:
     check_file_names: bool = True
     only_under: str | None = None
     problems: list[Problem] = field(default_factory=list)
+    _beside: ox.Store | None = field(default=None, init=False, repr=False)
+    """The register alone, for small sources to be validated beside (see :meth:`_validate`)."""
 
     def read(self, paths: Sequence[Path]) -> list[Source]:
+        sources, register = self.parse(paths)
+        self.check(sources, register)
+        return sources
+
+    def parse(self, paths: Sequence[Path]) -> tuple[list[Source], Register | None]:
+        """Every file read or compiled (their problems collected), before any check."""
         files = source_files(paths)
         named_register = [f for f in files if f.name == REGISTER_FILE]
         register_file = named_register[0] if named_register else self.register_file
@@ -216,8 +225,7 @@ class Reader:
             except SheetError as exc:
                 self.problems.extend(exc.problems)
         self._refuse_graphs_outside(sources)
-        self._check(sources, register)
-        return sources
+        return sources, register
 
     def _refuse_graphs_outside(self, sources: list[Source]) -> None:
         """Loads over HTTP may add or replace source graphs only: refused before any check."""
@@ -235,7 +243,7 @@ class Reader:
                     f"may only write graphs under <{self.only_under}>, so nothing was loaded"
                 )
 
-    def _check(self, sources: list[Source], register: Register | None) -> None:
+    def check(self, sources: list[Source], register: Register | None) -> None:
         ontology = self.shapes.parent / "hubgraph.ttl"
         declared = declared_terms(ontology)
         register_subjects = set()
@@ -246,6 +254,7 @@ class Reader:
                 q.subject.value for q in register_quads if isinstance(q.subject, ox.NamedNode)
             }
         checks = load_shapes(self.shapes)
+        self._beside = None  # built from this batch's register when a small source needs it
         for source in sources:
             if source.kind == "register":
                 found = check_dataset(
@@ -255,6 +264,7 @@ class Reader:
                     register=None,
                     register_subjects=set(),
                     check_file_name=False,
+                    subjects=source.named_subjects,
                 )
             else:
                 found = check_dataset(
@@ -265,6 +275,7 @@ class Reader:
                     register_subjects=register_subjects,
                     lines=LineFinder(source.path) if source.kind == "rdf" else None,
                     check_file_name=self.check_file_names and source.kind in {"rdf", "sheet"},
+                    subjects=source.named_subjects,
                 )
             self.problems.extend(found)
             self._validate(source, checks, register_quads)
@@ -297,7 +308,24 @@ class Reader:
             return
         own = source.subjects
         beside = source.kind != "register" and bool(register_quads)
-        if beside and REGISTER_GRAPH not in source.graphs:
+        if (
+            beside
+            and REGISTER_GRAPH not in source.graphs
+            and source.quad_count < len(register_quads)
+        ):
+            # A source smaller than the register goes beside it, in a dataset that holds the
+            # register for the whole batch, and is taken out again: copying the register into
+            # each of a thousand small sources cost a third of validating them.
+            if self._beside is None:
+                self._beside = _dataset(register_quads)
+            self._beside.bulk_extend(source.dataset)
+            try:
+                found = validate_store(self._beside, checks)
+            finally:
+                for graph in source.graphs:
+                    self._beside.remove_graph(ox.NamedNode(graph))
+                self._beside.clear_graph(ox.DefaultGraph())
+        elif beside and REGISTER_GRAPH not in source.graphs:
             # The register beside the source (its entities' types are stated there), added to
             # the source's own dataset and taken out again: copying a large source into a new
             # dataset for this cost more than validating it.
@@ -357,6 +385,12 @@ CHUNK = 200
 def _refuse_claimed_elsewhere(store: GraphStore, sources: list[Source]) -> None:
     """A stance or claim IRI that a graph already in the store (and not replaced by this load)
     describes belongs to that source: restating it is refused."""
+    problems = _claimed_elsewhere(store, sources)
+    if problems:
+        raise SheetError(problems)
+
+
+def _claimed_elsewhere(store: GraphStore, sources: list[Source]) -> list[Problem]:
     replaced = {g for s in sources for g in s.graphs}
     problems: list[Problem] = []
     for source in sources:
@@ -375,8 +409,7 @@ def _refuse_claimed_elsewhere(store: GraphStore, sources: list[Source]) -> None:
                         "or claim belongs to one source (give this one an IRI of its own)"
                     )
                     problems.append(Problem(str(source.path), None, "", message))
-    if problems:
-        raise SheetError(problems)
+    return problems
 
 
 def ontology_sources(ontology_dir: Path) -> list[Source]:
@@ -415,20 +448,90 @@ def load_sources(
     ``register`` is the register file that names are resolved against when ``paths`` hold
     none. ``only_under`` refuses any graph whose name does not start with it (loads over HTTP
     may add or replace source graphs, never the ontology, the shapes or the register)."""
-    sources = read_and_check(
-        paths,
-        shapes,
-        register=register,
-        sources_dir=sources_dir,
-        data_dir=data_dir,
-        check_file_names=check_file_names,
-        only_under=only_under,
-    )
+    reader = Reader(shapes, register, sources_dir, data_dir, check_file_names, only_under)
+    sources, register_entities = reader.parse(paths)
+    if _checks_beside_the_write(store, sources, reader, only_under):
+        return _load_checking_beside(store, sources, reader, register_entities, ontology_dir)
+    reader.check(sources, register_entities)
+    if reader.problems:
+        raise SheetError(reader.problems)
     _refuse_claimed_elsewhere(store, sources)
     if ontology_dir is not None:
         sources = ontology_sources(ontology_dir) + sources
     store.replace_graphs([s.dataset for s in sources])
+    return _report(sources)
+
+
+def _report(sources: list[Source]) -> LoadReport:
     return LoadReport({g: n for s in sources for g, n in s.graph_sizes().items()})
+
+
+CHECK_BESIDE_FROM = 50_000
+"""Quads from which a load into the embedded store on disk checks its sources in a child
+process while it writes them (below, the fork costs more than it saves)."""
+
+
+def _checks_beside_the_write(
+    store: GraphStore, sources: list[Source], reader: Reader, only_under: str | None
+) -> bool:
+    return (
+        isinstance(store, OxigraphStore)
+        and store.path is not None
+        and not store.read_only
+        # Loads over HTTP run in the serving process, which does not fork.
+        and only_under is None
+        and not reader.problems
+        and can_fork()
+        and sum(s.quad_count for s in sources) >= CHECK_BESIDE_FROM
+    )
+
+
+def _load_checking_beside(
+    store: GraphStore,
+    sources: list[Source],
+    reader: Reader,
+    register: Register | None,
+    ontology_dir: Path | None,
+) -> LoadReport:
+    """:func:`load_sources` with the checks in a child process while the store is written:
+    at 1e6 quads the write and the checks each take seconds, and pyoxigraph holds the
+    interpreter lock while it writes. The store publishes the new graphs only once the checks
+    have passed (``verify``) and otherwise rolls them back, so a bad file still writes
+    nothing that readers see, and the problems reported, and which of them wins over a write
+    error, are those of the checks in-process."""
+    for source in sources:
+        source.named_subjects  # noqa: B018 - found once here, shared with the child
+    beside = ChecksBeside(lambda: _checked(reader, sources, register))
+    try:
+        claimed = _claimed_elsewhere(store, sources)  # the store as it is before the write
+        written = ontology_sources(ontology_dir) + sources if ontology_dir else sources
+        verified = False
+
+        def verify() -> None:
+            nonlocal verified
+            verified = True
+            problems = beside.problems()
+            if problems is None:  # the child failed: the checks here say what it met
+                problems = _checked(reader, sources, register)
+            if problems:
+                raise SheetError(problems)
+            if claimed:
+                raise SheetError(claimed)
+
+        try:
+            store.replace_graphs([s.dataset for s in written], verify=verify)
+        except (HubgraphError, OSError):
+            if not verified:
+                verify()  # a bad file is reported before a failed write, as without the child
+            raise
+        return _report(written)
+    finally:
+        beside.cancel()
+
+
+def _checked(reader: Reader, sources: list[Source], register: Register | None) -> list[Problem]:
+    reader.check(sources, register)
+    return reader.problems
 
 
 __all__ = [

@@ -20,7 +20,7 @@ import io
 import json
 import re
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import IO, Any
 
 import httpx
@@ -323,7 +323,11 @@ class RemoteStore:
                 f"{response.text[:500]}"
             )
 
-    def replace_graphs(self, datasets: Sequence[ox.Store]) -> None:
+    def replace_graphs(
+        self, datasets: Sequence[ox.Store], *, verify: Callable[[], None] | None = None
+    ) -> None:
+        if verify is not None:
+            verify()  # a remote store's graphs cannot be rolled back: checked before writing
         graphs = [(d, g) for d in datasets for g in graph_names(d)]
         if sum(len(d) for d in datasets) <= TRANSACTION_LIMIT:
             self._update(replacement_update(graphs))

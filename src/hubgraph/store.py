@@ -16,7 +16,7 @@ import logging
 import os
 import shutil
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Protocol
 
@@ -52,9 +52,13 @@ class GraphStore(Protocol):
         it is ignored when ``default_graph`` or ``named_graphs`` name the dataset."""
         ...
 
-    def replace_graphs(self, datasets: Sequence[ox.Store]) -> None:
+    def replace_graphs(
+        self, datasets: Sequence[ox.Store], *, verify: Callable[[], None] | None = None
+    ) -> None:
         """Make each named graph of the in-memory ``datasets`` hold exactly their quads in the
-        store, all at once."""
+        store, all at once. ``verify``, when given, may refuse the load by raising: the store
+        then keeps its old graphs. (The embedded store on disk calls it after writing and
+        before publishing, so that checks can run while it writes; others call it first.)"""
         ...
 
     def graphs(self) -> list[str]: ...
@@ -375,11 +379,15 @@ class OxigraphStore:
         os.utime(marker, ns=(now, now))
 
     # -- loads -------------------------------------------------------------------------------
-    def replace_graphs(self, datasets: Sequence[ox.Store]) -> None:
+    def replace_graphs(
+        self, datasets: Sequence[ox.Store], *, verify: Callable[[], None] | None = None
+    ) -> None:
         if self.read_only:
             raise StoreReadOnly(f"the store at {self.location} is open read-only")
         graphs = [(d, g) for d in datasets for g in graph_names(d)]
         if self.path is None:
+            if verify is not None:
+                verify()  # readers share the in-memory store: nothing is written before
             self._write(datasets, graphs)
             return
         journal = self._sibling(".loading")
@@ -394,6 +402,11 @@ class OxigraphStore:
             self._write(datasets, graphs)
             self._store.flush()
             crash_point("written")
+            if verify is not None:
+                # Readers only see published versions, and a refusal rolls the working copy
+                # back: the load's checks may finish while it is written, not before.
+                verify()
+                crash_point("verified")
             self._publish()
         except BaseException as exc:
             self._roll_back()
