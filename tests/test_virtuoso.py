@@ -19,7 +19,6 @@ from hubgraph.runtime import open_service
 from hubgraph.service import QueryService
 
 pytestmark = [pytest.mark.virtuoso]
-XSD = "http://www.w3.org/2001/XMLSchema#"
 
 
 @pytest.fixture(scope="module")
@@ -113,11 +112,11 @@ def test_malformed_query(service: QueryService) -> None:
         b"".join(service.sparql("SELECT ?x WHERE { ?x ").chunks)
 
 
+# Not asOf: on Virtuoso 7.2 stances with asOf runs past 150 s on data/ before the rewrite as
+# after it (measured 2 December 2026), longer than this suite can wait; the embedded store's
+# comparison (tests/test_history_rewrites.py) covers asOf.
 @pytest.mark.parametrize(
-    "bindings",
-    [{}, {"latest": [ox.Literal(True)]},
-     {"asOf": [ox.Literal("2025-11-30", datatype=ox.NamedNode(XSD + "date"))]}],
-    ids=["all", "latest", "asOf"],
+    "bindings", [{}, {"latest": [ox.Literal(True)]}], ids=["all", "latest"]
 )  # fmt: skip
 def test_stances_as_before(service: QueryService, bindings: dict[str, list[ox.Literal]]) -> None:
     """The rewritten stances gives on Virtuoso the observations, reporters, sources and
