@@ -139,3 +139,24 @@ def test_keywords_ignore_case_but_a_true_and_false_do_not() -> None:
     assert scan("select * where { ?s a ?o }").form == "SELECT"
     with pytest.raises(QuerySyntaxError, match="unknown word 'A'"):
         scan("SELECT * { ?s A ?o }")
+
+
+@pytest.mark.parametrize(
+    ("text", "prefixed"),
+    [
+        ("SELECT ?p ?o WHERE { <https://e.org/s> ?p ?o }", False),
+        ("ASK {}", False),
+        ("SELECT * { ?s a ?o }", False),
+        # Look-alikes that are not prefixed names: inside a string, an IRI, a comment.
+        ("SELECT * { ?s ?p 'hg:Stance' }", False),
+        ("SELECT * { ?s ?p <hg:Stance> }", False),
+        ("SELECT * { ?s ?p ?o } # hg:Stance", False),
+        ("PREFIX ex: <https://e.org/> SELECT * { ?s ex:p ?o }", True),
+        ("SELECT * { ?s a hg:Stance }", True),
+        ("SELECT * { ?s ?p ?o FILTER(?o = xsd:true) }", True),
+    ],
+)
+def test_the_guard_notes_whether_a_query_holds_prefixed_names(text: str, prefixed: bool) -> None:
+    """A query without any is sent to the engine without the prefix map (which it would parse
+    for nothing); one with even a single prefixed name must keep it."""
+    assert scan(text).prefixed_names is prefixed

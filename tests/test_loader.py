@@ -84,6 +84,14 @@ def line_of(path: Path, needle: str) -> int:
     return next(i for i, line in enumerate(path.read_text().splitlines(), 1) if needle in line)
 
 
+def test_a_store_is_empty_until_something_is_loaded(settings: Settings) -> None:
+    """What serve asks before loading data/ into a new store (a count would read every quad)."""
+    store = OxigraphStore(settings.store)
+    assert store.is_empty()
+    load_data(store, settings)
+    assert not store.is_empty()
+
+
 def test_load_all_of_data_in_one_call(disk_store: OxigraphStore) -> None:
     graphs = disk_store.graphs()
     for graph in (ONTOLOGY_GRAPH, SHAPES_GRAPH, REGISTER_GRAPH, EDITORIAL_GRAPH, SOURCE + ARTICLE):
@@ -416,6 +424,15 @@ def test_an_interrupted_load_leaves_every_graph_at_its_published_version(
     assert not journal.exists()
 
 
+def article_without_a_holder(settings: Settings) -> str:
+    """The article as a new source, one of its stances without its holder (a SHACL fault)."""
+    return (
+        article_text(settings)
+        .replace(ARTICLE, "gbnews-new")
+        .replace("\t\thg:holder country:montenegro ;\n", "", 1)
+    )
+
+
 def test_a_failed_check_during_a_bulk_load_restores_what_it_replaced(
     disk_store: OxigraphStore,
     settings: Settings,
@@ -423,11 +440,7 @@ def test_a_failed_check_during_a_bulk_load_restores_what_it_replaced(
     monkeypatch: pytest.MonkeyPatch,
     check_mode: str,
 ) -> None:
-    bad = (
-        article_text(settings)
-        .replace(ARTICLE, "gbnews-new")
-        .replace("\t\thg:holder country:montenegro ;\n", "", 1)
-    )
+    bad = article_without_a_holder(settings)
     before = snapshot(disk_store)
     with pytest.raises(SheetError, match="holder"):
         load_data(disk_store, settings, [write_variant(tmp_path, bad, "gbnews-new.trig")])
@@ -453,11 +466,7 @@ def test_a_failed_check_during_a_bulk_load_of_only_new_graphs_leaves_nothing(
 ) -> None:
     from hubgraph.loader import load_sources
 
-    bad = (
-        article_text(settings)
-        .replace(ARTICLE, "gbnews-new")
-        .replace("\t\thg:holder country:montenegro ;\n", "", 1)
-    )
+    bad = article_without_a_holder(settings)
     before = snapshot(disk_store)
     with pytest.raises(SheetError, match="holder"):
         load_sources(
@@ -480,11 +489,7 @@ def test_checks_that_fail_in_their_child_process_are_run_again_in_process(
         raise RuntimeError("no findings from the child")
 
     monkeypatch.setattr(beside_module.pickle, "dumps", broken)
-    bad = (
-        article_text(settings)
-        .replace(ARTICLE, "gbnews-new")
-        .replace("\t\thg:holder country:montenegro ;\n", "", 1)
-    )
+    bad = article_without_a_holder(settings)
     before = snapshot(disk_store)
     with pytest.raises(SheetError, match="exactly one hg:holder"):
         load_data(disk_store, settings, [write_variant(tmp_path, bad, "gbnews-new.trig")])

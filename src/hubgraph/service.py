@@ -142,7 +142,7 @@ class QueryService:
             named_graphs=list(named_graphs) if names_dataset else None,
             # The engine reads a prefix map of 15 entries for every query that gets one (some
             # 10 µs, a tenth of a point lookup): a text without prefixed names goes without.
-            prefixes=PREFIXES if getattr(info, "prefixed_names", True) else NO_PREFIXES,
+            prefixes=PREFIXES if info.prefixed_names else NO_PREFIXES,
             output=output,
             # The guard's allow-listed SERVICE calls: such a query runs where the forwarder is.
             service_calls=tuple(getattr(info, "service_calls", ())),

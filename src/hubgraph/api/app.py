@@ -31,7 +31,7 @@ from hubgraph.api import (
     web,
 )
 from hubgraph.api.departures import note_departure
-from hubgraph.api.fastpath import CLIENT_GONE, FastPath, HubgraphApp
+from hubgraph.api.fastpath import CLIENT_GONE, FastPath, HubgraphApp, log_request
 from hubgraph.api.reconcile import reconcile_router
 from hubgraph.api.responses import error_body, error_response
 from hubgraph.config import Settings
@@ -75,13 +75,7 @@ class RequestLog:
         try:
             await self.app(scope, receive, send_and_note)
         finally:
-            log.info(
-                "%s %s %d %.1f ms",
-                scope["method"],
-                scope["path"],
-                status,
-                (time.perf_counter() - started) * 1000,
-            )
+            log_request(scope, status, started)
 
 
 def create_app(settings: Settings, service: QueryService | None = None) -> FastAPI:

@@ -23,6 +23,19 @@ from hubgraph.api.responses import error_body, error_response, streaming
 from hubgraph.errors import HubgraphError
 
 log = logging.getLogger("hubgraph.http")
+
+
+def log_request(scope: Scope, status: int, started: float) -> None:
+    """The request log's one line for a request (``started``: its ``time.perf_counter()``)."""
+    log.info(
+        "%s %s %d %.1f ms",
+        scope["method"],
+        scope["path"],
+        status,
+        (time.perf_counter() - started) * 1000,
+    )
+
+
 Handler = Callable[[Request], Awaitable[Response]]
 SUFFIXES = {".csv": "csv", ".json": "records"}
 CLIENT_GONE = 499
@@ -96,7 +109,7 @@ class FastPath:
             status = response.status_code
             await response(scope, receive, send)
         finally:
-            log.info("GET /sparql %d %.1f ms", status, (time.perf_counter() - started) * 1000)
+            log_request(scope, status, started)
 
 
 class HubgraphApp(FastAPI):

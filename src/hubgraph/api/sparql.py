@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.types import Receive, Scope
 
-from hubgraph.api.departures import unless_client_leaves, unless_gone
+from hubgraph.api.departures import unless_gone
 from hubgraph.api.describe import service_description
 from hubgraph.api.responses import in_thread, read_body, service_of, streaming
 from hubgraph.errors import (
@@ -68,16 +68,7 @@ async def direct_get(scope: Scope, receive: Receive, service: QueryService) -> A
     query = _one(pairs, "query")
     if query is None or not query.strip() or any(k == "update" for k, _ in pairs):
         return None
-    return await unless_gone(
-        receive,
-        service.asparql(
-            query,
-            accept=accept_of(scope),
-            format_name=[v for k, v in pairs if k == "format"],
-            default_graphs=_graph_iris(pairs, "default-graph-uri"),
-            named_graphs=_graph_iris(pairs, "named-graph-uri"),
-        ),
-    )
+    return await _run(service, receive, pairs, query, accept_of(scope))
 
 
 def _one(pairs: list[tuple[str, str]], name: str) -> str | None:
@@ -112,18 +103,28 @@ async def _answer(request: Request, pairs: list[tuple[str, str]], query: str | N
         )
     if not query.strip():
         raise BadRequest("the 'query' parameter is empty")
+    streamed = await _run(service, request.receive, pairs, query, request.headers.get("accept"))
+    return streaming(streamed)
+
+
+async def _run(
+    service: QueryService,
+    receive: Receive,
+    pairs: list[tuple[str, str]],
+    query: str,
+    accept: str | None,
+) -> AsyncStreamed:
     # The body is read by now: a client that leaves while the query runs (Cancel, ^C) stops it.
-    streamed = await unless_client_leaves(
-        request,
+    return await unless_gone(
+        receive,
         service.asparql(
             query,
-            accept=request.headers.get("accept"),
-            format_name=format_name,
+            accept=accept,
+            format_name=[v for k, v in pairs if k == "format"],
             default_graphs=_graph_iris(pairs, "default-graph-uri"),
             named_graphs=_graph_iris(pairs, "named-graph-uri"),
         ),
     )
-    return streaming(streamed)
 
 
 @router.get("/sparql", summary="SPARQL query (GET)", description=QUERY_DOC, tags=["SPARQL"])
