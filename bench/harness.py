@@ -11,6 +11,7 @@ import re
 import socket
 import statistics
 import subprocess
+import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -33,6 +34,28 @@ SELECT ?stance ?holder ?position ?quote ?text ?speaker WHERE {
 }"""
 POINT_ENTITY = "https://w3id.org/hubgraph/id/stance/bench-article-000100-1"
 POINT_QUERY = f"SELECT ?p ?o WHERE {{ <{POINT_ENTITY}> ?p ?o }}"
+POINT_SUBJECTS = 4096
+"""Most stances the point lookup cycles through: one subject asked again and again would only
+measure the servers' caches of that one answer (and a cache of query texts)."""
+STANCE_BASE = "https://w3id.org/hubgraph/id/stance/"
+_STANCE_LINE = re.compile(r"^    stance:(bench-article-\d{6}-\d+)$", re.MULTILINE)
+
+
+def point_query(entity: str) -> str:
+    return f"SELECT ?p ?o WHERE {{ <{entity}> ?p ?o }}"
+
+
+def point_subjects(articles: Path, limit: int = POINT_SUBJECTS) -> list[str]:
+    """Up to ``limit`` stance IRIs of the generated ``articles`` (TriG), in the file's order,
+    ``POINT_ENTITY`` first: the first request of every endpoint is then the point lookup whose
+    rows the report compares across endpoints."""
+    found = [STANCE_BASE + m.group(1) for m in _STANCE_LINE.finditer(articles.read_text("utf-8"))]
+    rest = [iri for iri in dict.fromkeys(found) if iri != POINT_ENTITY]
+    return [POINT_ENTITY, *rest][: max(1, limit)]
+
+
+def point_texts(articles: Path, limit: int = POINT_SUBJECTS) -> list[str]:
+    return [point_query(iri) for iri in point_subjects(articles, limit)]
 
 
 def conditions_sparql() -> str:
@@ -117,12 +140,17 @@ class HttpEndpoint:
         server: Server,
         paths: dict[str, tuple[str, str]],
         timeout: float = 600.0,
+        cycles: dict[str, list[str]] | None = None,
     ) -> None:
         self.name = name
         self.server = server
         self.timeout = timeout
         self.paths = paths
         """query key → (path with query string, Accept)."""
+        self.cycles = cycles or {}
+        """query key → paths asked in turn, request after request, instead of ``paths``'s
+        (the same order on every endpoint: the n-th request of each asks the same)."""
+        self._turn: dict[str, int] = {}
         self._conn: http.client.HTTPConnection | None = None
         self._used = 0.0
 
@@ -141,9 +169,18 @@ class HttpEndpoint:
     def alive(self) -> bool:
         return not self.server.stopped
 
+    def path_for(self, key: str) -> str:
+        """The path of ``key``'s next request (the next of its cycle, if it has one)."""
+        cycle = self.cycles.get(key)
+        if not cycle:
+            return self.paths[key][0]
+        turn = self._turn.get(key, 0)
+        self._turn[key] = turn + 1
+        return cycle[turn % len(cycle)]
+
     def fetch(self, key: str) -> Fetched:
         """One request on a kept-alive connection, read to the end."""
-        path, accept = self.paths[key]
+        path, accept = self.path_for(key), self.paths[key][1]
         timeout = self.timeout
         for attempt in (1, 2):
             reused = self._conn is not None
@@ -240,14 +277,30 @@ class InProcessEndpoint:
 
     name = "pyoxigraph"
 
-    def __init__(self, store_dir: Path, texts: dict[str, str]) -> None:
+    def __init__(
+        self, store_dir: Path, texts: dict[str, str], cycles: dict[str, list[str]] | None = None
+    ) -> None:
         self.store = ox.Store.read_only(str(store_dir))
         self.texts = texts
+        self.cycles = cycles or {}
+        """query key → texts asked in turn (as HttpEndpoint.cycles)."""
+        self._turn: dict[str, int] = {}
+        self._lock = threading.Lock()  # in_process_for's threads share the turns
+
+    def text_for(self, key: str) -> str:
+        cycle = self.cycles.get(key)
+        if not cycle:
+            return self.texts[key]
+        with self._lock:
+            turn = self._turn.get(key, 0)
+            self._turn[key] = turn + 1
+        return cycle[turn % len(cycle)]
 
     def _run(self, key: str) -> Fetched:
+        text = self.text_for(key)
         started = time.perf_counter()
         out = _FirstWrite()
-        result = self.store.query(self.texts[key], use_default_graph_as_union=True)
+        result = self.store.query(text, use_default_graph_as_union=True)
         result.serialize(out, ox.QueryResultsFormat.JSON)  # type: ignore[union-attr]
         ended = time.perf_counter()
         first = out.first or ended
@@ -472,7 +525,9 @@ def closed_loop(
         nonlocal failures
         mine: Endpoint
         if isinstance(endpoint, HttpEndpoint):
-            mine = HttpEndpoint(endpoint.name, endpoint.server, endpoint.paths)
+            mine = HttpEndpoint(
+                endpoint.name, endpoint.server, endpoint.paths, cycles=endpoint.cycles
+            )
         else:
             mine = endpoint
         while True:
@@ -513,25 +568,44 @@ def in_process_for(endpoint: InProcessEndpoint, key: str, seconds: float) -> flo
     return sum(counts) / (time.perf_counter() - started)
 
 
-def run_wrk(endpoint: HttpEndpoint, key: str, seconds: int) -> tuple[float, int]:
+WRK_CYCLE = """-- Each connection's thread asks the paths of the file given after `--` in turn.
+local paths = {}
+local turn = 0
+function init(args)
+  for line in io.lines(args[1]) do paths[#paths + 1] = line end
+end
+function request()
+  turn = turn % #paths + 1
+  return wrk.format("GET", paths[turn])
+end
+"""
+
+
+def wrk_command(endpoint: HttpEndpoint, key: str, seconds: int, folder: Path) -> list[str]:
+    """wrk's command line for ``key``: with a Lua script cycling through its paths if it has a
+    cycle (the script and the list of paths written to ``folder``)."""
     path, accept = endpoint.paths[key]
     url = f"http://{HOST}:{endpoint.server.port}{path}"
-    done = subprocess.run(
-        [
-            "wrk",
-            "-t2",
-            f"-c{CONCURRENCY}",
-            f"-d{seconds}s",
-            "--timeout",
-            "60s",
-            "-H",
-            f"Accept: {accept}",
-            url,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=seconds + 120,
-    )
+    cmd = ["wrk", "-t2", f"-c{CONCURRENCY}", f"-d{seconds}s", "--timeout", "60s",
+           "-H", f"Accept: {accept}"]  # fmt: skip
+    cycle = endpoint.cycles.get(key)
+    if not cycle:
+        return [*cmd, url]
+    script = folder / "cycle.lua"
+    script.write_text(WRK_CYCLE, encoding="utf-8")
+    listed = folder / f"{endpoint.name}-{key}.paths"
+    listed.write_text("".join(p + "\n" for p in cycle), encoding="utf-8")
+    return [*cmd, "-s", str(script), url, "--", str(listed)]
+
+
+def run_wrk(endpoint: HttpEndpoint, key: str, seconds: int) -> tuple[float, int]:
+    with tempfile.TemporaryDirectory(prefix="wrk-") as folder:
+        done = subprocess.run(
+            wrk_command(endpoint, key, seconds, Path(folder)),
+            capture_output=True,
+            text=True,
+            timeout=seconds + 120,
+        )
     if done.returncode != 0:
         raise RuntimeError(f"wrk failed: {done.stderr[-500:]}")
     out = done.stdout

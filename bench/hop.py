@@ -1,6 +1,7 @@
 """Small requests, side by side: two hubgraph source trees serving one store, interleaved.
 
     python bench/hop.py [--base REV] [--triples 1e5] [--rounds 30] [--batch 50]
+                        [--wrk SECS --wrk-rounds N]
 
 On a shared machine wall times wander with the neighbours' load, so this measures two ways
 that survive it: requests alternate between the two servers batch by batch (the noise hits both
@@ -8,7 +9,11 @@ alike; medians of the batches are compared), and each batch's CPU seconds are re
 servers' process trees (front and workers): work done per request, which other processes on
 the machine barely move. ``--base`` is a git revision (default ``HEAD``) exported to a
 temporary directory and served with ``PYTHONPATH`` pointing there; the other server runs the
-working tree. The Oxigraph server answers the same requests as the reference.
+working tree. The Oxigraph server answers the same requests as the reference. The point lookup
+cycles through the data's stances (bench/harness.py's point_subjects), as bench/run.py's does.
+With ``--wrk`` the point lookup is also run at c=16 with wrk, ``--wrk-rounds`` rounds of
+``--wrk`` seconds per endpoint, interleaved (order reversed every other round): medians of the
+rounds' requests/s and of their CPU seconds per request.
 """
 
 from __future__ import annotations
@@ -27,7 +32,14 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import generate  # noqa: E402
-from harness import CANNED, POINT_QUERY, HttpEndpoint, conditions_sparql  # noqa: E402
+from harness import (  # noqa: E402
+    CANNED,
+    POINT_QUERY,
+    HttpEndpoint,
+    conditions_sparql,
+    point_texts,
+    run_wrk,
+)
 from servers import (  # noqa: E402
     HOST,
     RAW_LOAD,
@@ -71,6 +83,32 @@ def serve(name: str, store: Path, workers: int, logs: Path, pythonpath: str | No
     return server
 
 
+def wrk_rounds(endpoints: list[HttpEndpoint], seconds: int, rounds: int) -> None:
+    """The point lookup at c=16 (wrk), endpoints interleaved round by round."""
+    rates: dict[str, list[float]] = {e.name: [] for e in endpoints}
+    cpu: dict[str, list[float]] = {e.name: [] for e in endpoints}
+    for e in endpoints:
+        e.close()  # wrk's connections only: an idle kept-alive one would sit in the way
+    for r in range(rounds):
+        for e in endpoints if r % 2 == 0 else endpoints[::-1]:
+            before = e.server.cpu_seconds()
+            rps, errors = run_wrk(e, "point", seconds)
+            if errors:
+                raise RuntimeError(f"{e.name} point c=16: {errors} errors")
+            time.sleep(0.02)
+            cpu[e.name].append((e.server.cpu_seconds() - before) / max(1.0, rps * seconds))
+            rates[e.name].append(rps)
+            e.server.wait_idle()
+    print(f"\npoint c=16 (wrk, {rounds} rounds of {seconds} s, interleaved)")
+    print(f"{'':10} {'req/s':>12} {'CPU/request':>12} {'vs oxigraph':>12}")
+    oxi = statistics.median(rates[endpoints[-1].name])
+    for e in endpoints:
+        rate = statistics.median(rates[e.name])
+        c = statistics.median(cpu[e.name])
+        print(f"{e.name:10} {rate:12.0f} {c * 1e6:10.0f}µs {rate / oxi:12.2f}")
+    sys.stdout.flush()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--base", default="HEAD")
@@ -79,6 +117,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch", type=int, default=50)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--keys", default="point,conditions,conditions-sparql")
+    parser.add_argument("--wrk", type=int, default=0, help="seconds of each wrk round (0: none)")
+    parser.add_argument("--wrk-rounds", type=int, default=4)
     args = parser.parse_args(argv)
     triples = generate.expand(args.triples)
     data, ontology = generate.generate(triples, 42), generate.ontology_trig()
@@ -111,10 +151,13 @@ def main(argv: list[str] | None = None) -> int:
         hub_paths["conditions"] = (f"/queries/{CANNED}", "application/json")
         oxi_paths = {k: (f"/query?query={quote(t)}", SPARQL_JSON) for k, t in texts.items()}
         oxi_paths["conditions"] = oxi_paths["conditions-sparql"]
+        points = point_texts(data.articles)
+        hub_cycle = {"point": [f"/sparql?query={quote(t)}" for t in points]}
+        oxi_cycle = {"point": [f"/query?query={quote(t)}" for t in points]}
         endpoints = [
-            HttpEndpoint("base", servers[0], hub_paths),
-            HttpEndpoint("new", servers[1], hub_paths),
-            HttpEndpoint("oxigraph", oxi, oxi_paths),
+            HttpEndpoint("base", servers[0], hub_paths, cycles=hub_cycle),
+            HttpEndpoint("new", servers[1], hub_paths, cycles=hub_cycle),
+            HttpEndpoint("oxigraph", oxi, oxi_paths, cycles=oxi_cycle),
         ]
         keys = [k for k in args.keys.split(",") if k]
         for key in keys:
@@ -146,6 +189,8 @@ def main(argv: list[str] | None = None) -> int:
                 c = statistics.median(cpu[e.name])
                 print(f"{e.name:10} {w * 1000:10.2f}ms {c * 1000:10.2f}ms")
             sys.stdout.flush()
+        if args.wrk and "point" in keys:
+            wrk_rounds(endpoints, args.wrk, args.wrk_rounds)
     finally:
         for s in servers:
             s.stop()

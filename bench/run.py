@@ -62,6 +62,7 @@ from harness import (  # noqa: E402
     large_phase,
     latency_phase,
     plan_for,
+    point_texts,
     run_wrk,
 )
 from history import GRID, HistoryResult, measure_history  # noqa: E402
@@ -211,20 +212,30 @@ def measure_size(
     def sparql_paths(endpoint_path: str) -> dict[str, tuple[str, str]]:
         return {k: (f"{endpoint_path}?query={quote(t)}", SPARQL_JSON) for k, t in texts.items()}
 
+    # The point lookup asks a different stance request after request, in the same order on
+    # every endpoint, the first being POINT_QUERY's (whose rows the report compares).
+    points = point_texts(data.articles)
+
+    def point_cycle(endpoint_path: str) -> dict[str, list[str]]:
+        return {"point": [f"{endpoint_path}?query={quote(t)}" for t in points]}
+
     hub_paths = sparql_paths("/sparql")
     hub_paths["conditions"] = (f"/queries/{CANNED}", "application/json")
     endpoints: list[Endpoint] = [
-        HttpEndpoint("hubgraph", hub, hub_paths),
-        HttpEndpoint("oxigraph", oxi, sparql_paths("/query")),
+        HttpEndpoint("hubgraph", hub, hub_paths, cycles=point_cycle("/sparql")),
+        HttpEndpoint("oxigraph", oxi, sparql_paths("/query"), cycles=point_cycle("/query")),
     ]
     if with_rdflib:
         # rdflib-endpoint's command serves its SPARQL endpoint at the root path.
-        endpoints.append(
-            HttpEndpoint("rdflib", running["rdflib"], sparql_paths("/"), args.rdflib_timeout)
+        rdf_endpoint = HttpEndpoint(
+            "rdflib", running["rdflib"], sparql_paths("/"), args.rdflib_timeout, point_cycle("/")
         )
-    inproc = InProcessEndpoint(raw_dir, texts)
+        endpoints.append(rdf_endpoint)
+    inproc = InProcessEndpoint(raw_dir, texts, cycles={"point": points})
     endpoints.append(inproc)
-    hub_sparql = HttpEndpoint("hubgraph-sparql", hub, sparql_paths("/sparql"))
+    hub_sparql = HttpEndpoint(
+        "hubgraph-sparql", hub, sparql_paths("/sparql"), cycles=point_cycle("/sparql")
+    )
     rows: dict[str, dict[str, int | None]] = {k: {} for k in texts}
     ready_paths = {
         "hubgraph": f"/sparql?query={ask}",
@@ -338,7 +349,12 @@ def measure_size(
         servers.append(server)
         try:
             wait_ready(server, hub_paths["point"][0], 60)
-            pair = [HttpEndpoint("floor", server, {"point": hub_paths["point"]}), endpoints[1]]
+            # The floor answers every path alike; it gets the hub's cycle of paths all the same,
+            # so that its requests are the same bytes as the hub's.
+            floor_endpoint = HttpEndpoint(
+                "floor", server, {"point": hub_paths["point"]}, cycles=point_cycle("/sparql")
+            )
+            pair = [floor_endpoint, endpoints[1]]
             samples: dict[str, list[float]] = {e.name: [] for e in pair}
             for r in range(plan.point_rounds[1]):
                 for e in pair if r % 2 == 0 else pair[::-1]:
