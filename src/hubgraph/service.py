@@ -21,6 +21,7 @@ from hubgraph.executor import Executor, Job, Rows
 from hubgraph.formats import GRAPH_FORMATS, RESULT_FORMATS, Format, choose
 from hubgraph.queries import CannedQuery, QueryRegistry, bind, bind_values, entity_id, parse_qid
 from hubgraph.query.guard import QueryInfo, ServiceCall, check_query
+from hubgraph.query.shapes import Shortcut
 from hubgraph.store import GraphStore, Term
 from hubgraph.terms import plain_value, records
 from hubgraph.vocabulary import ID, PREFIXES, WIKIDATA_ENTITY, compact
@@ -100,6 +101,9 @@ class QueryService:
         self._concepts = lru_cache(maxsize=64)(self._concept_choices)
         # Tools and dashboards send the same queries again and again: scan each text once.
         self._scan = lru_cache(maxsize=1024)(self._scan_uncached)
+        # Point lookups vary in their IRI only and would miss that cache every time (and push
+        # the repeated queries out of it): their shape has one verdict, computed once.
+        self._shapes = Shortcut(self._scan_uncached)
         self.base_iri = settings.query_base_iri or f"http://{settings.host}:{settings.port}/sparql"
         """What relative IRIs resolve against, in the guard and in the engine alike."""
 
@@ -112,7 +116,7 @@ class QueryService:
             )
         # Text the guard can read but not classify goes to a worker like any query: the engine
         # parses user text only there, and reports its syntax error from there.
-        return self._scan(text)
+        return self._shapes.verdict(text) or self._scan(text)
 
     def _scan_uncached(self, text: str) -> QueryInfo:
         return check_query(
