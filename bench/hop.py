@@ -24,6 +24,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from urllib.parse import quote
@@ -91,12 +92,26 @@ def wrk_rounds(endpoints: list[HttpEndpoint], seconds: int, rounds: int) -> None
         e.close()  # wrk's connections only: an idle kept-alive one would sit in the way
     for r in range(rounds):
         for e in endpoints if r % 2 == 0 else endpoints[::-1]:
-            before = e.server.cpu_seconds()
+            # CPU seconds per second of the run, read shortly before wrk stops: at its end
+            # wrk drops connections with requests in flight, and hubgraph stops (kills) a
+            # worker whose client left, taking its CPU time out of the tree, then starts a
+            # new one; neither belongs to the steady state measured.
+            samples: list[tuple[float, float]] = []
+
+            def sample(
+                into: list[tuple[float, float]] = samples, server: Server = e.server
+            ) -> None:
+                into.append((time.monotonic(), server.cpu_seconds()))
+
+            timer = threading.Timer(seconds - 0.3, sample)
+            started, before = time.monotonic(), e.server.cpu_seconds()
+            timer.start()
             rps, errors = run_wrk(e, "point", seconds)
+            timer.join()
             if errors:
                 raise RuntimeError(f"{e.name} point c=16: {errors} errors")
-            time.sleep(0.02)
-            cpu[e.name].append((e.server.cpu_seconds() - before) / max(1.0, rps * seconds))
+            ((at, after),) = samples
+            cpu[e.name].append((after - before) / (at - started) / rps)
             rates[e.name].append(rps)
             e.server.wait_idle()
     print(f"\npoint c=16 (wrk, {rounds} rounds of {seconds} s, interleaved)")
