@@ -176,6 +176,10 @@ class _Worker:
         self.sealing = Sealing(False, "not started")
         self.prefixes: dict[str, str] | None = None
         """The prefixes last sent to it (see :func:`encode_job`)."""
+        self.watched_by: asyncio.AbstractEventLoop | None = None
+        """The event loop watching its pipe (see :meth:`watch`), job after job."""
+        self.waiter: asyncio.Future[bool] | None = None
+        """The coroutine's future that its next message settles; None between jobs."""
 
     def wait_ready(self, seconds: float) -> Sealing:
         if not self.conn.poll(seconds):
@@ -199,9 +203,65 @@ class _Worker:
         except (OSError, ValueError, IndexError):
             return 0
 
+    def watch(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Have ``loop`` watch the pipe, and keep it watching between jobs: adding and removing
+        the reader for every job cost a point lookup four epoll calls, a poll handle and
+        two fcntl calls in the front. Call from ``loop``'s thread."""
+        if self.watched_by is loop:
+            return
+        old = self.watched_by
+        if old is not None and not old.is_closed():  # another loop had it (tests, mostly)
+            with contextlib.suppress(RuntimeError):
+                old.call_soon_threadsafe(self._leave, old)
+        fd = self.conn.fileno()
+        loop.add_reader(fd, self._readable, loop)
+        # uvloop makes a watched fd non-blocking; recv() of a message larger than the pipe's
+        # buffer would then fail half-way. The flag stays as set while the fd stays watched.
+        os.set_blocking(fd, True)
+        self.watched_by = loop
+
+    def _readable(self, loop: asyncio.AbstractEventLoop) -> None:
+        waiter = self.waiter
+        if self.watched_by is not loop:  # another loop took it over
+            self._leave(loop)
+        elif waiter is not None:
+            if not waiter.done():
+                waiter.set_result(True)
+            # else: settled, its coroutine not yet run to read the message; it will.
+        else:
+            # Readable with no coroutine waiting: a thread is reading it, or it died idle (its
+            # pipe at EOF). Level-triggered, the loop would call this again and again: stop
+            # watching until a coroutine needs it.
+            _unwatch(loop, self.conn.fileno())
+            self.watched_by = None
+
+    def _leave(self, loop: asyncio.AbstractEventLoop) -> None:
+        """On ``loop``, which watched the pipe before another loop took it over."""
+        if self.watched_by is not loop and not self.conn.closed:  # else its number may be reused
+            _unwatch(loop, self.conn.fileno())
+
     def close(self) -> None:
         with contextlib.suppress(OSError, ValueError):
             self.process.kill()
+        loop = self.watched_by
+        if loop is None or loop.is_closed():
+            self.conn.close()
+        elif _running_loop() is loop:
+            self._close_watched()
+        else:
+            # The fd must leave the loop's watch before it is closed, and only the loop's own
+            # thread may change that: a number reused by the next pipe would otherwise meet a
+            # stale registration. The process is dead already; the pipe closes a moment later.
+            try:
+                loop.call_soon_threadsafe(self._close_watched)
+            except RuntimeError:  # the loop closed meanwhile
+                self.conn.close()
+
+    def _close_watched(self) -> None:
+        loop = self.watched_by
+        if loop is not None and not loop.is_closed() and not self.conn.closed:
+            _unwatch(loop, self.conn.fileno())
+        self.watched_by = None
         self.conn.close()
 
 
@@ -485,20 +545,20 @@ class WorkerPool:
         if not worker.retired and (fresh or not worker.conn.poll(0)):
             loop = asyncio.get_running_loop()
             ready: asyncio.Future[bool] = loop.create_future()
-            fd = worker.conn.fileno()
             # One future settled by whichever comes first, the worker's answer or the deadline:
             # cheaper per request than asyncio.wait_for's wrapping of it.
-            loop.add_reader(fd, _settle, ready, True)
+            worker.waiter = ready
+            worker.watch(loop)
             timer = loop.call_later(self._overdue(worker), _settle, ready, False)
             try:
                 answered = await ready
             except asyncio.CancelledError:
                 timer.cancel()
-                _unwatch(loop, fd)  # before the discard closes the fd
+                worker.waiter = None
                 self._discard(worker, "cancelled")  # the client left; the worker is busy for it
                 raise
             timer.cancel()
-            _unwatch(loop, fd)
+            worker.waiter = None
             if not answered:
                 self._discard(worker, "timeout")
                 raise self._stopped(worker)
@@ -723,9 +783,6 @@ def _without_resource_tracker() -> None:
 
 def _unwatch(loop: asyncio.AbstractEventLoop, fd: int) -> None:
     loop.remove_reader(fd)
-    # uvloop leaves a watched fd non-blocking; recv() of a message larger than the pipe's
-    # buffer would then fail half-way.
-    os.set_blocking(fd, True)
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:
