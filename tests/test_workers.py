@@ -149,3 +149,54 @@ def test_memory_cap_stops_the_query_not_the_pool(store_path: str) -> None:
         assert pool.rows(Job("ASK {}"), 5).boolean is True
     finally:
         pool.close()
+
+
+def test_the_loop_keeps_watching_a_workers_pipe_between_jobs_and_lets_go_of_it_safely(
+    store_path: str,
+) -> None:
+    """One standing reader per worker and loop, job after job; a thread's job on the same
+    worker, a worker that dies idle and one cancelled mid-query all leave the loop with no
+    registration for a closed (and perhaps reused) descriptor."""
+    import uvloop
+
+    pool = WorkerPool(store_path, 1, queue_timeout=20)
+    try:
+
+        async def jobs() -> None:
+            loop = asyncio.get_running_loop()
+            worker = pool._idle[0]
+            for _ in range(20):
+                body = await pool.astream(Job("ASK {}", output="JSON"), 10)
+                assert body == b'{"head":{},"boolean":true}'
+            assert worker.watched_by is loop and worker.waiter is None
+            # A thread reads the same worker: the loop stops watching when its answer comes.
+            rows = await loop.run_in_executor(None, pool.rows, Job("ASK {}"), 10)
+            assert rows.boolean is True
+            assert await pool.astream(Job("ASK {}", output="JSON"), 10)
+            # The client leaves mid-query: the worker goes, its pipe closed through the loop.
+            task = asyncio.ensure_future(pool.astream(Job(RUNAWAY, output="JSON"), 30))
+            await asyncio.sleep(0.3)
+            busy = next(iter(pool._busy))
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            assert busy.conn.closed and busy.watched_by is None
+            wait_idle(pool)
+            # A worker killed while idle: EOF on its watched pipe, and the pool goes on.
+            idle = pool._idle[0]
+            assert await pool.astream(Job("ASK {}", output="JSON"), 10)
+            os.kill(idle.process.pid, signal.SIGKILL)
+            await asyncio.sleep(0.5)
+            deadline = time.monotonic() + 30
+            while pool.replaced < 2 and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)
+            await asyncio.sleep(0.1)  # the deferred close runs on this loop
+            assert idle.conn.closed and idle.watched_by is None
+            wait_idle(pool)
+            assert await pool.astream(Job("ASK {}", output="JSON"), 10)
+
+        uvloop.run(jobs())
+        # Another loop takes over the (surviving) worker.
+        asyncio.run(pool.astream(Job("ASK {}", output="JSON"), 10))
+    finally:
+        pool.close()
