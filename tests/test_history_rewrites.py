@@ -160,13 +160,14 @@ POLICIES = [{}, {"policy": [RETURN_HUBS]}, {"policy": [RWANDA]}, {"policy": [RET
 POLICY_IDS = ["any-policy", "return-hubs", "rwanda", "both"]
 
 
-@pytest.mark.parametrize("data", ["synthetic", "intervals", "data"])
+@pytest.mark.parametrize("data", ["synthetic", "intervals", "data", "mixed"])
 @pytest.mark.parametrize("bindings", POLICIES, ids=POLICY_IDS)
 def test_changes_same_rows(
     request: pytest.FixtureRequest, data: str, bindings: dict[str, list[ox.NamedNode]]
 ) -> None:
+    """``mixed``: the synthetic data with dates of every kind (see ``mixed_store``)."""
     store = request.getfixturevalue({"synthetic": "store", "intervals": "interval_store",
-                                     "data": "data_store"}[data])  # fmt: skip
+                                     "data": "data_store", "mixed": "mixed_store"}[data])  # fmt: skip
     before = rows(store, BEFORE / "changes.rq", bindings)
     after = rows(store, ROOT / "queries" / "changes.rq", bindings)
     if bindings.get("policy") != [RWANDA]:
