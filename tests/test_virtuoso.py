@@ -131,3 +131,19 @@ def test_stances_as_before(service: QueryService, bindings: dict[str, list[ox.Li
     before = key((ROOT / "tests" / "fixtures" / "queries-before" / "stances.rq").read_text())
     assert before
     assert key((ROOT / "queries" / "stances.rq").read_text()) == before
+
+
+def test_changes_runs_its_own_text(service: QueryService, embedded: QueryService) -> None:
+    """Virtuoso runs the pairwise text of changes (queries/virtuoso/), which gives there the
+    rows that the linear text gives on the embedded store, in the same order."""
+    assert service.store.kind == "virtuoso" and embedded.store.kind == "oxigraph"
+    columns = ("country", "fromObservation", "toObservation", "fromSource", "toSource", "from",
+               "to", "fromDate", "toDate")  # fmt: skip
+
+    def key(page) -> list[tuple[str | None, ...]]:  # type: ignore[no-untyped-def]
+        at = [page.variables.index(n) for n in columns]
+        return [tuple(None if r[i] is None else r[i].value for i in at) for r in page.rows]
+
+    expected = key(embedded.canned("changes", {}, limit=1000))
+    assert expected
+    assert key(service.canned("changes", {}, limit=1000)) == expected

@@ -7,6 +7,10 @@ comments, so the file stays valid SPARQL) give its title, description and parame
 
 A parameter binds the variable ``?NAME`` as RDF terms in a ``VALUES`` block at the top of the
 WHERE clause; request values are never pasted into query text.
+
+A store that cannot run a query's text well gets its own: ``queries/<kind>/NAME.rq`` (``kind``
+as the store reports it, see :data:`STORE_KINDS`) stands in for ``queries/NAME.rq`` there. It
+declares the same parameters; the title, description and listing are the main file's.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -30,6 +34,8 @@ SCALAR_TYPES = {"iri", "qid", "entity", "string", "integer", "decimal", "date", 
 RESERVED = {"limit", "offset", "format", "spreadsheet"}
 """Query-string names hubgraph uses for paging and output; no parameter may take them."""
 MAX_VALUE_COMBINATIONS = 1000
+STORE_KINDS = ("oxigraph", "virtuoso", "remote")
+"""What a store says it is (``GraphStore.kind``): the names a folder of stand-in texts may take."""
 QID = re.compile(r"^(?:wd:)?(Q[1-9][0-9]*)$")
 QID_IRI = re.compile(r"^https?://(?:www\.)?wikidata\.org/(?:entity|wiki)/(Q[1-9][0-9]*)$")
 _PARAM = re.compile(
@@ -74,6 +80,13 @@ class CannedQuery:
     text: str
     path: Path
     extra: Mapping[str, str] = field(default_factory=dict)
+    texts: Mapping[str, str] = field(default_factory=dict)
+    """Store kind → the text that stands in for :attr:`text` on such a store."""
+
+    def for_store(self, kind: str) -> CannedQuery:
+        """The query as a store of ``kind`` runs it: its own text, if it has one."""
+        text = self.texts.get(kind)
+        return self if text is None else replace(self, text=text)
 
     def parameter(self, name: str) -> Parameter:
         for p in self.parameters:
@@ -147,12 +160,41 @@ def read_query(path: Path) -> CannedQuery:
 
 
 class QueryRegistry:
-    """The canned queries of one directory, read once."""
+    """The canned queries of one directory, read once, with the texts of its store-kind
+    folders (``virtuoso/``) beside them."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         paths = sorted(directory.glob("*.rq")) if directory.is_dir() else []
         self.queries = {q.name: q for q in map(read_query, paths)}
+        for folder in sorted(p for p in directory.iterdir() if p.is_dir()) if paths else []:
+            self._read_stand_ins(folder)
+
+    def _read_stand_ins(self, folder: Path) -> None:
+        stand_ins = sorted(folder.glob("*.rq"))
+        if not stand_ins:
+            return  # not a folder of queries
+        if folder.name not in STORE_KINDS:
+            # A misspelt folder would be ignored silently, and its store sent the main texts.
+            raise ConfigError(
+                f"{folder}: a folder of queries must be named after a store kind "
+                f"({', '.join(STORE_KINDS)})"
+            )
+        for path in stand_ins:
+            own = read_query(path)
+            main = self.queries.get(own.name)
+            if main is None:
+                raise ConfigError(
+                    f"{path}: there is no {self.directory / path.name} for it to stand in for"
+                )
+            if _signature(own) != _signature(main):
+                raise ConfigError(
+                    f"{path}: declares other parameters than {main.path} "
+                    f"({_signature(own)} instead of {_signature(main)}); "
+                    "a store's own text must take the same ones"
+                )
+            texts = {**main.texts, folder.name: own.text}
+            self.queries[own.name] = replace(main, texts=texts)
 
     def __iter__(self):  # type: ignore[no-untyped-def]
         return iter(self.queries.values())
@@ -166,6 +208,18 @@ class QueryRegistry:
         except KeyError:
             known = ", ".join(self.queries) or "none"
             raise NotFound(f"no canned query named {name!r} (known: {known})") from None
+
+
+def _signature(query: CannedQuery) -> str:
+    """The parameters as a caller sees them (their descriptions aside)."""
+    described = []
+    for p in query.parameters:
+        flags = ["required" if p.required else "optional", *(["list"] if p.is_list else [])]
+        if p.default is not None:
+            flags.append(f"default={p.default}")
+        kind = f"concept({p.scheme})" if p.type == "concept" else p.type
+        described.append(" ".join([p.name, kind, *flags]))
+    return "; ".join(described) or "none"
 
 
 EntityResolver = Callable[[str], ox.NamedNode | None]

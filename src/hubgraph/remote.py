@@ -210,6 +210,17 @@ class RemoteStore:
             self._virtuoso = server.lower().startswith("virtuoso")
         return self._virtuoso
 
+    @property
+    def kind(self) -> str:
+        """``virtuoso`` or ``remote`` (asked as :attr:`is_virtuoso` asks: while the store does
+        not answer it is ``remote``, and asked again next time)."""
+        return "virtuoso" if self.is_virtuoso else "remote"
+
+    @property
+    def kind_known(self) -> bool:
+        """Whether :attr:`kind` answers without asking the store."""
+        return self._virtuoso is not None
+
     # -- queries -------------------------------------------------------------------------
     def _params(
         self, union: bool, default_graph: list[str] | None, named_graphs: list[str] | None

@@ -212,7 +212,9 @@ class QueryService:
             )
         if offset < 0:
             raise ParameterError(f"offset must be 0 or more, not {offset}", "offset")
-        bound = bind(query, params, self.resolve_entity, self._concepts)
+        # Some stores get a text of their own (queries/virtuoso/): same rows, another plan.
+        runs = query.for_store(self.store.kind)
+        bound = bind(runs, params, self.resolve_entity, self._concepts)
         text, calls = self._federated(bound.text)
         job = Job(
             query=text, prefixes=PREFIXES, offset=offset, limit=size, base_iri=self.base_iri,
@@ -265,7 +267,9 @@ class QueryService:
         needs_lookups = any(
             p.type in {"entity", "concept"} and params.get(p.name) for p in query.parameters
         )
-        if needs_lookups:  # binding runs lookups of its own: keep them off the event loop
+        # Binding runs lookups of its own, and a remote store may be asked what it is: keep
+        # them off the event loop.
+        if needs_lookups or not getattr(self.store, "kind_known", True):
             query, job = await run_in_threadpool(
                 self.prepare_canned, name, params, limit=limit, offset=offset, render=render
             )

@@ -37,6 +37,12 @@ log = logging.getLogger("hubgraph")
 class GraphStore(Protocol):
     location: str
 
+    @property
+    def kind(self) -> str:
+        """What the store is, for the canned queries that have a text of its own (one of
+        hubgraph.queries.STORE_KINDS)."""
+        ...
+
     def query(
         self,
         sparql: str,
@@ -227,6 +233,8 @@ class OxigraphStore:
     every graph is written, so a crash at any moment leaves readers on the old version, and
     the next writer resets its working copy to the published version (see :meth:`_recover`).
     """
+
+    kind = "oxigraph"
 
     def __init__(self, path: str | Path | None = None, *, read_only: bool = False) -> None:
         self.path = Path(path) if path is not None else None
