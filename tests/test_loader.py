@@ -6,7 +6,9 @@ the way a hand-written TriG source could go wrong; each check's message is asser
 
 from __future__ import annotations
 
+import functools
 import json
+import os
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -559,6 +561,28 @@ def test_a_stance_already_in_the_store_under_another_source_is_refused(
     ]
     assert snapshot(disk_store) == before
     load_data(disk_store, settings, [first])  # replacing the source that owns it is fine
+
+
+def test_a_load_checked_beside_the_write_leaves_the_sources_subjects_to_the_child(
+    disk_store: OxigraphStore, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The child finds the subjects, the stance IRIs and the graph sizes; the parent, busy
+    writing, reports the same sizes as a load checked first."""
+    good = write_variant(tmp_path, article_text(settings).replace(ARTICLE, "gbnews-new"), "gbnews-new.trig")  # fmt: skip
+    first = load_data(disk_store, settings, [good])
+    parent = os.getpid()
+    subjects = loader_module.Source.subjects.func  # type: ignore[attr-defined]
+
+    def in_the_child_only(source: loader_module.Source) -> object:
+        assert os.getpid() != parent, "the parent queried a source's subjects"
+        return subjects(source)
+
+    monkeypatch.setattr(loader_module, "CHECK_BESIDE_FROM", 0)
+    monkeypatch.setattr(
+        loader_module.Source, "subjects", functools.cached_property(in_the_child_only)
+    )
+    loader_module.Source.subjects.__set_name__(loader_module.Source, "subjects")
+    assert load_data(disk_store, settings, [good]).graphs == first.graphs
 
 
 # -- small sources validated together ------------------------------------------------------

@@ -23,7 +23,13 @@ import pyoxigraph as ox
 
 from hubgraph.beside import ChecksBeside, can_fork
 from hubgraph.checks import LineFinder, check_dataset, declared_terms, overlapping_subjects
-from hubgraph.errors import GraphNotAllowed, HubgraphError, LoadError, SourceSyntaxError
+from hubgraph.errors import (
+    GraphNotAllowed,
+    HubgraphError,
+    LoadError,
+    QueryFailed,
+    SourceSyntaxError,
+)
 from hubgraph.graph.register import REGISTER_GRAPH, Register, read_register
 from hubgraph.sheets.catalog import Catalog
 from hubgraph.sheets.compile import compile_sheet
@@ -456,24 +462,34 @@ CHUNK = 200
 def _refuse_claimed_elsewhere(store: GraphStore, sources: list[Source]) -> None:
     """A stance or claim IRI that a graph already in the store (and not replaced by this load)
     describes belongs to that source: restating it is refused."""
-    problems = _claimed_elsewhere(store, sources)
+    problems = _claimed_elsewhere(store, sources, [_claimable(s) for s in sources])
     if problems:
         raise SheetError(problems)
 
 
-def _claimed_elsewhere(store: GraphStore, sources: list[Source]) -> list[Problem]:
+def _claimable(source: Source) -> list[str]:
+    """The stance and claim IRIs ``source`` describes, which no other graph may describe."""
+    if source.kind == "editorial":
+        return []
+    return sorted(s for s in source.named_subjects if s.startswith(STANCE_OR_CLAIM))
+
+
+def _claimed_elsewhere(
+    store: GraphStore, sources: list[Source], claimable: list[list[str]]
+) -> list[Problem]:
+    """The problems of the IRIs in ``claimable`` (one list a source) that a graph in the store
+    not replaced by this load describes. The same before the write as after it: the graphs it
+    writes are the replaced ones."""
     replaced = {g for s in sources for g in s.graphs}
     problems: list[Problem] = []
-    for source in sources:
-        if source.kind == "editorial":
-            continue
-        subjects = sorted(s for s in source.named_subjects if s.startswith(STANCE_OR_CLAIM))
+    for source, subjects in zip(sources, claimable, strict=True):
         for i in range(0, len(subjects), CHUNK):
             values = " ".join(f"<{s}>" for s in subjects[i : i + CHUNK])
             pattern = f"VALUES ?s {{ {values} }} GRAPH ?g {{ ?s ?p ?o }}"
             sparql = f"SELECT DISTINCT ?s ?g WHERE {{ {pattern} }}"
-            for row in store.query(sparql):  # type: ignore[union-attr]
-                graph, subject = row["g"].value, row["s"].value  # type: ignore[index]
+            rows = store.query(sparql)
+            found = sorted((row["s"].value, row["g"].value) for row in rows)  # type: ignore[union-attr,index]
+            for subject, graph in found:
                 if graph not in replaced:
                     message = (
                         f"<{subject}> is already described by <{graph}> in the store; a stance "
@@ -557,6 +573,19 @@ def _checks_beside_the_write(
     )
 
 
+@dataclass(frozen=True)
+class Verdict:
+    """What the checks in the child send back: their findings and, when there are none, what
+    the parent would otherwise have to query its parsed datasets for after the write (a
+    second or more at 1e6 quads, on the parent's core, which the write keeps busy)."""
+
+    problems: list[Problem]
+    claimable: list[list[str]] | None = None
+    """Each source's stance and claim IRIs (see :func:`_claimable`)."""
+    sizes: list[dict[str, int]] | None = None
+    """Each source's quads by named graph."""
+
+
 def _load_checking_beside(
     store: GraphStore,
     sources: list[Source],
@@ -569,33 +598,48 @@ def _load_checking_beside(
     interpreter lock while it writes. The store publishes the new graphs only once the checks
     have passed (``verify``) and otherwise rolls them back, so a bad file still writes
     nothing that readers see, and the problems reported, and which of them wins over a write
-    error, are those of the checks in-process."""
-    for source in sources:
-        source.named_subjects  # noqa: B018 - found once here, shared with the child
-    beside = ChecksBeside(lambda: _checked(reader, sources, register))
+    error, are those of the checks in-process. The child also finds the sources' subjects,
+    stance and claim IRIs and graph sizes, so that the parent only writes; whether another
+    graph in the store describes one of those stances is asked after the write, before the
+    publication (the answer is the same: the graphs written are those it leaves out)."""
+    beside = ChecksBeside(lambda: _verdict(reader, sources, register))
     try:
-        claimed = _claimed_elsewhere(store, sources)  # the store as it is before the write
-        written = ontology_sources(ontology_dir) + sources if ontology_dir else sources
+        ontology = ontology_sources(ontology_dir) if ontology_dir else []
+        written = ontology + sources
         verified = False
+        sizes: list[dict[str, int]] | None = None
 
-        def verify() -> None:
-            nonlocal verified
+        def verify(after_failed_write: bool = False) -> None:
+            nonlocal verified, sizes
             verified = True
-            problems = beside.problems()
-            if problems is None:  # the child failed: the checks here say what it met
-                problems = _checked(reader, sources, register)
-            if problems:
-                raise SheetError(problems)
+            verdict = beside.outcome()
+            if verdict is None:  # the child failed: the checks here say what it met
+                verdict = Verdict(_checked(reader, sources, register))
+            if verdict.problems:
+                raise SheetError(verdict.problems)
+            claimable = verdict.claimable or [_claimable(s) for s in sources]
+            try:
+                claimed = _claimed_elsewhere(store, sources, claimable)
+            except QueryFailed:
+                if not after_failed_write:
+                    raise
+                return  # the write's own error says more than a store that cannot answer
             if claimed:
                 raise SheetError(claimed)
+            sizes = verdict.sizes
 
         try:
             store.replace_graphs([s.dataset for s in written], verify=verify)
         except (HubgraphError, OSError):
             if not verified:
-                verify()  # a bad file is reported before a failed write, as without the child
+                # A bad file is reported before a failed write, as without the child.
+                verify(after_failed_write=True)
             raise
-        return _report(written)
+        if sizes is None:
+            return _report(written)
+        return LoadReport({
+            g: n for part in [*(s.graph_sizes() for s in ontology), *sizes] for g, n in part.items()
+        })  # fmt: skip
     finally:
         beside.cancel()
 
@@ -603,6 +647,13 @@ def _load_checking_beside(
 def _checked(reader: Reader, sources: list[Source], register: Register | None) -> list[Problem]:
     reader.check(sources, register)
     return reader.problems
+
+
+def _verdict(reader: Reader, sources: list[Source], register: Register | None) -> Verdict:
+    problems = _checked(reader, sources, register)
+    if problems:
+        return Verdict(problems)
+    return Verdict([], [_claimable(s) for s in sources], [s.graph_sizes() for s in sources])
 
 
 __all__ = [
