@@ -30,7 +30,8 @@ from hubgraph.errors import (
     QueryFailed,
     SourceSyntaxError,
 )
-from hubgraph.graph.register import REGISTER_GRAPH, Register, read_register
+from hubgraph.graph.register import REGISTER_GRAPH, Register
+from hubgraph.graph.register_cache import read_register_cached
 from hubgraph.sheets.catalog import Catalog
 from hubgraph.sheets.compile import compile_sheet
 from hubgraph.sheets.editorial import EDITORIAL_GRAPH, compile_editorial
@@ -171,6 +172,8 @@ class Reader:
     data_dir: Path | None = None
     check_file_names: bool = True
     only_under: str | None = None
+    register_cache: Path | None = None
+    """Where the register as last read is kept (see :mod:`hubgraph.graph.register_cache`)."""
     problems: list[Problem] = field(default_factory=list)
     _beside: ox.Store | None = field(default=None, init=False, repr=False)
     """The register alone, for small sources to be validated beside (see :meth:`_validate`)."""
@@ -189,7 +192,7 @@ class Reader:
         sources: list[Source] = []
         if register_file is not None and register_file.exists():
             try:
-                register = read_register(register_file)
+                register = read_register_cached(register_file, self.register_cache)
             except SheetError as exc:
                 self.problems.extend(exc.problems)
             if register is not None and named_register:
@@ -535,7 +538,9 @@ def load_sources(
     ``register`` is the register file that names are resolved against when ``paths`` hold
     none. ``only_under`` refuses any graph whose name does not start with it (loads over HTTP
     may add or replace source graphs, never the ontology, the shapes or the register)."""
-    reader = Reader(shapes, register, sources_dir, data_dir, check_file_names, only_under)
+    reader = Reader(
+        shapes, register, sources_dir, data_dir, check_file_names, only_under, _cache_of(store)
+    )
     sources, register_entities = reader.parse(paths)
     if _checks_beside_the_write(store, sources, reader, only_under):
         return _load_checking_beside(store, sources, reader, register_entities, ontology_dir)
@@ -547,6 +552,13 @@ def load_sources(
         sources = ontology_sources(ontology_dir) + sources
     store.replace_graphs([s.dataset for s in sources])
     return _report(sources)
+
+
+def _cache_of(store: GraphStore) -> Path | None:
+    """The register cache of an embedded store on disk, beside its other files."""
+    if isinstance(store, OxigraphStore) and store.path is not None and not store.read_only:
+        return store.path.with_name(store.path.name + ".register-cache")
+    return None
 
 
 def _report(sources: list[Source]) -> LoadReport:
