@@ -623,8 +623,8 @@ def _load_checking_beside(
     nothing that readers see, and the problems reported, and which of them wins over a write
     error, are those of the checks in-process. The child also finds the sources' subjects,
     stance and claim IRIs and graph sizes, so that the parent only writes; whether another
-    graph in the store describes one of those stances is asked after the write, before the
-    publication (the answer is the same: the graphs written are those it leaves out)."""
+    graph in the store describes one of those stances is asked once they are known, after the
+    write and before the publication, of the version published before the write."""
     beside = ChecksBeside(lambda: _verdict(reader, sources, register))
     try:
         ontology = ontology_sources(ontology_dir) if ontology_dir else []
@@ -642,7 +642,7 @@ def _load_checking_beside(
                 raise SheetError(verdict.problems)
             claimable = verdict.claimable or [_claimable(s) for s in sources]
             try:
-                claimed = _claimed_elsewhere(store, sources, claimable)
+                claimed = _claimed_before_the_write(store, sources, claimable)
             except QueryFailed:
                 if not after_failed_write:
                     raise
@@ -665,6 +665,22 @@ def _load_checking_beside(
         })  # fmt: skip
     finally:
         beside.cancel()
+
+
+def _claimed_before_the_write(
+    store: GraphStore, sources: list[Source], claimable: list[list[str]]
+) -> list[Problem]:
+    """:func:`_claimed_elsewhere` asked of the store as it was before the write: its published
+    version, which readers still see until the load publishes. Asked of the working copy
+    just written, the same question also walks every quad of every stance written (2.2 s at
+    1e6 quads, against next to nothing in a new store)."""
+    if not isinstance(store, OxigraphStore) or store.path is None:
+        return _claimed_elsewhere(store, sources, claimable)
+    published = OxigraphStore(store.path, read_only=True)
+    try:
+        return _claimed_elsewhere(published, sources, claimable)
+    finally:
+        published.close()
 
 
 def _checked(reader: Reader, sources: list[Source], register: Register | None) -> list[Problem]:
