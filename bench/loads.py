@@ -43,12 +43,16 @@ def timed(step, function):
 
 # The command's own code path, with its steps timed where they are called.
 loader.load_shapes = timed("shapes", loader.load_shapes)
-loader.read_register = timed("parse", loader.read_register)
+for name in ("read_register", "read_register_cached"):  # the latter keeps it for the next load
+    if hasattr(loader, name):
+        setattr(loader, name, timed("parse", getattr(loader, name)))
 loader.read_source = timed("parse", loader.read_source)
 loader.Catalog.add_sheets = timed("parse", loader.Catalog.add_sheets)
 loader.check_dataset = timed("check", loader.check_dataset)
 loader.overlapping_subjects = timed("check", loader.overlapping_subjects)
 loader.Reader._validate = timed("validate", loader.Reader._validate)
+if hasattr(loader.Reader, "_validate_together"):  # small sources validated in one dataset
+    loader.Reader._validate_together = timed("validate", loader.Reader._validate_together)
 loader._refuse_claimed_elsewhere = timed("write", loader._refuse_claimed_elsewhere)
 OxigraphStore.replace_graphs = timed("write", OxigraphStore.replace_graphs)
 # A large load checks in a child process while it writes (hubgraph.beside): its check and

@@ -6,7 +6,9 @@ the way a hand-written TriG source could go wrong; each check's message is asser
 
 from __future__ import annotations
 
+import functools
 import json
+import os
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -559,3 +561,161 @@ def test_a_stance_already_in_the_store_under_another_source_is_refused(
     ]
     assert snapshot(disk_store) == before
     load_data(disk_store, settings, [first])  # replacing the source that owns it is fine
+
+
+def test_a_load_checked_beside_the_write_leaves_the_sources_subjects_to_the_child(
+    disk_store: OxigraphStore, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The child finds the subjects, the stance IRIs and the graph sizes; the parent, busy
+    writing, reports the same sizes as a load checked first."""
+    good = write_variant(tmp_path, article_text(settings).replace(ARTICLE, "gbnews-new"), "gbnews-new.trig")  # fmt: skip
+    first = load_data(disk_store, settings, [good])
+    parent = os.getpid()
+    subjects = loader_module.Source.subjects.func  # type: ignore[attr-defined]
+
+    def in_the_child_only(source: loader_module.Source) -> object:
+        assert os.getpid() != parent, "the parent queried a source's subjects"
+        return subjects(source)
+
+    monkeypatch.setattr(loader_module, "CHECK_BESIDE_FROM", 0)
+    monkeypatch.setattr(
+        loader_module.Source, "subjects", functools.cached_property(in_the_child_only)
+    )
+    loader_module.Source.subjects.__set_name__(loader_module.Source, "subjects")
+    assert load_data(disk_store, settings, [good]).graphs == first.graphs
+
+
+# -- small sources validated together ------------------------------------------------------
+def copies(settings: Settings, tmp_path: Path, count: int) -> list[Path]:
+    """``count`` copies of the article as sources of their own (``gbnews-copy-N``)."""
+    text = article_text(settings)
+    return [
+        write_variant(tmp_path, text.replace(ARTICLE, f"gbnews-copy-{n}"), f"gbnews-copy-{n}.trig")
+        for n in range(count)
+    ]
+
+
+def problems_alone_and_together(
+    settings: Settings, paths: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> tuple[list[str], list[str], int]:
+    """The problems of ``paths`` validated one by one and validated together (which must be
+    the same), and how many times the shapes ran together."""
+    runs: list[int] = []
+    validate = loader_module.validate_store
+
+    def counted(data: ox.Store, checks: list[loader_module.Check]) -> list[object]:
+        runs.append(len(data))
+        return validate(data, checks)  # type: ignore[return-value]
+
+    def found() -> list[str]:
+        reader = loader_module.Reader(
+            settings.ontology_dir / "shapes.ttl", settings.data_dir / "register.yaml",
+            settings.sources_dir, settings.data_dir,
+        )  # fmt: skip
+        reader.read(paths)
+        return [str(p) for p in reader.problems]
+
+    with monkeypatch.context() as alone:
+        alone.setattr(loader_module.Reader, "_validate_together", lambda *_: set())
+        one_by_one = found()
+    monkeypatch.setattr(loader_module, "validate_store", counted)
+    together = found()
+    return one_by_one, together, len(runs)
+
+
+def test_small_sources_validated_together_report_what_each_reports_alone(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    paths = copies(settings, tmp_path, 8)
+    for n, edit in ((2, "\t\thg:holder country:montenegro ;\n"), (5, "\t\thg:towards policy:uk-return-hubs ;\n")):  # fmt: skip
+        paths[n].write_text(paths[n].read_text().replace(edit, "", 1))
+    alone, together, runs = problems_alone_and_together(settings, paths, monkeypatch)
+    assert together == alone
+    assert [p.split(":")[0] for p in alone] == [str(paths[2]), str(paths[5])]
+    # Once for all eight, then again alone for each of the two with findings.
+    assert runs == 3
+
+
+def test_one_bad_source_among_many_loads_none_and_names_it(
+    disk_store: OxigraphStore, settings: Settings, tmp_path: Path, check_mode: str
+) -> None:
+    paths = copies(settings, tmp_path, 30)
+    bad = paths[17]
+    bad.write_text(bad.read_text().replace("\t\thg:holder country:montenegro ;\n", "", 1))
+    before = snapshot(disk_store)
+    with pytest.raises(SheetError) as caught:
+        load_data(disk_store, settings, paths)
+    stance = f"{ID}stance/gbnews-copy-17/montenegro-open-if-investment"
+    assert problems(caught) == [
+        f"{bad}:{line_of(bad, f'<{stance}>')}: {stance} "
+        "https://w3id.org/hubgraph/ontology#holder: A stance needs exactly one hg:holder, an "
+        "hg:Actor IRI. (shape https://w3id.org/hubgraph/shapes#StanceShape)"
+    ]
+    assert snapshot(disk_store) == before
+
+
+ATLANTIS = f"{ID}country/atlantis"
+HG_NS = "https://w3id.org/hubgraph/ontology#"
+
+
+def atlantis_source(tmp_path: Path, name: str, body: str) -> Path:
+    return write_variant(tmp_path, f"<{SOURCE}{name}> {{\n{body}\n}}\n", f"{name}.trig")
+
+
+def test_a_value_described_by_another_source_is_checked_as_alone(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One source's holder is an actor only by another source's triples: alone it fails, and
+    validated with others it must fail the same way."""
+    paths = copies(settings, tmp_path, 4)
+    paths[1].write_text(
+        paths[1].read_text().replace("hg:holder country:montenegro", f"hg:holder <{ATLANTIS}>", 1)
+    )
+    typing = atlantis_source(
+        tmp_path, "gbnews-atlantis",
+        f'<{ATLANTIS}> a <{HG_NS}Country>, <{HG_NS}Actor> ; '
+        '<http://www.w3.org/2000/01/rdf-schema#label> "Atlantis"@en .',
+    )  # fmt: skip
+    alone, together, _ = problems_alone_and_together(
+        settings, [*paths[:2], typing, *paths[2:]], monkeypatch
+    )
+    assert together == alone
+    assert any(str(paths[1]) in p and "hg:holder" in p for p in alone)
+
+
+def test_a_subclass_statement_is_validated_alone(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A source that makes a class of its own a subclass of hg:Actor would make another
+    source's holder an actor if they were validated in one dataset."""
+    paths = copies(settings, tmp_path, 4)
+    text = (
+        paths[1].read_text().replace("hg:holder country:montenegro", f"hg:holder <{ATLANTIS}>", 1)
+    )
+    label = '<http://www.w3.org/2000/01/rdf-schema#label> "Atlantis"@en'
+    island = f"<{ATLANTIS}> a <{HG_NS}Island> ; {label} ."
+    paths[1].write_text(text + f"\n<{SOURCE}gbnews-copy-1> {{ {island} }}\n")
+    subclass = atlantis_source(
+        tmp_path, "gbnews-islands",
+        f"<{HG_NS}Island> <http://www.w3.org/2000/01/rdf-schema#subClassOf> <{HG_NS}Actor> .",
+    )  # fmt: skip
+    alone, together, _ = problems_alone_and_together(settings, [*paths, subclass], monkeypatch)
+    assert together == alone
+    assert any(str(paths[1]) in p and "hg:holder" in p for p in alone)
+
+
+def test_sources_describing_one_subject_are_validated_alone(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One source's stance without its holder, another stating it: together it would have
+    the one it needs (sh:minCount)."""
+    paths = copies(settings, tmp_path, 3)
+    paths[0].write_text(paths[0].read_text().replace("\t\thg:holder country:montenegro ;\n", "", 1))
+    stance = f"{ID}stance/gbnews-copy-0/montenegro-open-if-investment"
+    extra = atlantis_source(
+        tmp_path, "gbnews-copy-9", f"<{stance}> <{HG_NS}holder> <{ID}country/kosovo> ."
+    )
+    alone, together, _ = problems_alone_and_together(settings, [*paths, extra], monkeypatch)
+    assert together == alone
+    assert any("also described by" in p for p in alone)
+    assert any(str(paths[0]) in p and "hg:holder" in p for p in alone)

@@ -4,10 +4,13 @@ the messages its mistakes get."""
 from __future__ import annotations
 
 import re
+import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from hubgraph.config import Settings
 from hubgraph.graph.register import (
     AmbiguousName,
     Entity,
@@ -333,3 +336,49 @@ mandates:
         f"{path}:11: mandates[0].holder: no entity 'person/nobody' in the register",
         f"{path}:12: mandates[1].start: 'May 2025' is not a date; write YYYY-MM-DD, YYYY-MM or YYYY",
     ]
+
+
+# -- the register as last read, kept beside the store ---------------------------------------
+def test_a_load_reads_the_register_once_until_it_changes(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hubgraph import loader as loader_module
+    from hubgraph.graph import register_cache
+    from hubgraph.runtime import load_data
+    from hubgraph.store import OxigraphStore
+
+    data = tmp_path / "data"
+    shutil.copytree(settings.data_dir, data)
+    settings = replace(settings, data_dir=data)
+    reads: list[Path] = []
+    real = register_cache.read_register
+
+    def counted(path: Path) -> Register:
+        reads.append(path)
+        return real(path)
+
+    monkeypatch.setattr(register_cache, "read_register", counted)
+    store = OxigraphStore(settings.store)
+    try:
+        first = load_data(store, settings)
+        assert len(reads) == 1
+        assert load_data(store, settings) == first
+        assert len(reads) == 1  # the register as kept
+        register = data / "register.yaml"
+        register.write_text(register.read_text() + "# edited\n")
+        load_data(store, settings)
+        assert len(reads) == 2  # edited: read again
+        cache = loader_module._cache_of(store)
+        assert cache is not None
+        cache.write_bytes(cache.read_bytes()[:100])  # damaged: read again, and kept anew
+        load_data(store, settings)
+        load_data(store, settings)
+        assert len(reads) == 3
+        broken = register.read_text().replace("kind: country,", "kind: kountry,", 1)
+        register.write_text(broken)
+        for _ in range(2):  # its problems, each time: a register with problems is never kept
+            with pytest.raises(SheetError, match="unknown kind 'kountry'"):
+                load_data(store, settings)
+        assert len(reads) == 5
+    finally:
+        store.close()

@@ -5,7 +5,7 @@ store is written; a child forked after the files are parsed shares the parsed da
 without copying them, checks them on the other core and sends back only its findings. The
 child never touches the store, writes nothing but its findings to a pipe, and leaves with
 ``os._exit`` (no clean-up of the parent's state runs in it). Whatever goes wrong in it (an
-exception, a signal, findings that do not arrive) makes :meth:`ChecksBeside.problems` return
+exception, a signal, findings that do not arrive) makes :meth:`ChecksBeside.outcome` return
 ``None``, and the caller runs the checks itself, so that what it raises is what the checks
 in-process would have raised.
 """
@@ -17,20 +17,20 @@ import os
 import pickle
 import signal
 from collections.abc import Callable
-
-from hubgraph.sheets.yamlread import Problem
+from typing import Generic, TypeVar
 
 NOT_YET = object()
+T = TypeVar("T")
 
 
 def can_fork() -> bool:
     return hasattr(os, "fork")
 
 
-class ChecksBeside:
+class ChecksBeside(Generic[T]):
     """``check()`` (which returns the findings) running in a child process from now on."""
 
-    def __init__(self, check: Callable[[], list[Problem]]) -> None:
+    def __init__(self, check: Callable[[], T]) -> None:
         self._outcome: object = NOT_YET
         read_end, write_end = os.pipe()
         self._pid = os.fork()
@@ -47,7 +47,7 @@ class ChecksBeside:
         os.close(write_end)
         self._read_end = read_end
 
-    def problems(self) -> list[Problem] | None:
+    def outcome(self) -> T | None:
         """The child's findings, once it is done (``None`` if it failed)."""
         if self._outcome is NOT_YET:
             self._outcome = None

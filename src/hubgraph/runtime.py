@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hubgraph.config import Settings
 from hubgraph.errors import StorageFailed, StoreReadOnly
-from hubgraph.executor import Executor, InlineExecutor, QueryPools
 from hubgraph.graph.register import register_path
 from hubgraph.loader import SHEET_SUFFIXES, LoadReport, load_sources
-from hubgraph.queries import QueryRegistry
-from hubgraph.service import QueryService
 from hubgraph.store import GraphStore, OxigraphStore
+
+if TYPE_CHECKING:
+    from hubgraph.executor import Executor
+    from hubgraph.service import QueryService
 
 log = logging.getLogger("hubgraph")
 
@@ -87,6 +89,12 @@ def prepare_store(settings: Settings) -> None:
 def open_service(settings: Settings, *, serving: bool = False) -> QueryService:
     """A query service over the configured store. ``serving`` runs queries in worker
     processes (timeouts, crash isolation); otherwise they run inline, as the CLI does."""
+    # Imported here: `hubgraph load`, which a coder runs once a sheet, needs none of them
+    # (the query guard, the executor and its web framework were a third of its start-up).
+    from hubgraph.executor import InlineExecutor, QueryPools
+    from hubgraph.queries import QueryRegistry
+    from hubgraph.service import QueryService
+
     registry = QueryRegistry(settings.queries_dir)
     executor: Executor
     store: GraphStore
