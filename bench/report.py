@@ -419,7 +419,9 @@ def report(
         "- queries: the `countries-attaching-conditions` canned query (hubgraph: "
         "`/queries/countries-attaching-conditions`, JSON records; others: the same SPARQL with "
         "its default `policy` bound, SPARQL JSON), a point lookup "
-        f"`SELECT ?p ?o WHERE {{ <{POINT_ENTITY}> ?p ?o }}`, and a large SELECT "
+        "`SELECT ?p ?o WHERE { <stance> ?p ?o }` whose subject cycles through up to 4,096 "
+        f"stances (the same order on every endpoint, `<{POINT_ENTITY}>` first, whose rows "
+        "are compared), and a large SELECT "
         "(every stance with each of its quotes). All over the union of the named graphs.",
         "- c=1: sequential requests on a kept-alive connection after one warm-up request, "
         "endpoints interleaved in rounds; `n=` is the sample count. c=16: batches of 16 "
