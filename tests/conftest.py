@@ -36,6 +36,26 @@ def settings(tmp_path: Path) -> Settings:
     )
 
 
+def data_settings() -> Settings:
+    """Settings for data/ loaded into memory, as `hubgraph load` loads it."""
+    return Settings(
+        store="memory",
+        data_dir=ROOT / "data",
+        ontology_dir=ROOT / "ontology",
+        queries_dir=ROOT / "queries",
+        workers=1,
+        service_allowlist=(),
+    )
+
+
+@pytest.fixture(scope="session")
+def data_store() -> OxigraphStore:
+    """Everything in data/, loaded once for the tests that only read it."""
+    store = OxigraphStore(None)
+    load_data(store, data_settings())
+    return store
+
+
 @pytest.fixture
 def memory_store(settings: Settings) -> OxigraphStore:
     store = OxigraphStore(None)

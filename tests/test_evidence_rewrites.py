@@ -12,10 +12,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from hubgraph.config import Settings
 from hubgraph.graph.register import read_register
 from hubgraph.queries import bind_values
-from hubgraph.runtime import load_data
 from hubgraph.store import OxigraphStore
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,17 +31,6 @@ def union_store(quads: list[ox.Quad]) -> ox.Store:
     for path in sorted((ROOT / "ontology").glob("*.ttl")):
         store.load(path=str(path), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(ROOT.as_uri()))
     store.extend(quads)
-    return store
-
-
-@pytest.fixture(scope="module")
-def data_store() -> OxigraphStore:
-    store = OxigraphStore(None)
-    load_data(
-        store,
-        Settings(store="memory", data_dir=ROOT / "data", ontology_dir=ROOT / "ontology",
-                 queries_dir=ROOT / "queries", workers=1, service_allowlist=()),
-    )  # fmt: skip
     return store
 
 

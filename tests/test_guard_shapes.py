@@ -249,21 +249,11 @@ def test_the_shape_and_its_variants() -> None:
 
 
 def test_the_service_answers_point_lookups_without_filling_its_cache_of_texts() -> None:
-    from pathlib import Path
+    from conftest import data_settings
 
-    from hubgraph.config import Settings
     from hubgraph.runtime import open_service
 
-    root = Path(__file__).resolve().parents[1]
-    settings = Settings(
-        store="memory",
-        data_dir=root / "data",
-        ontology_dir=root / "ontology",
-        queries_dir=root / "queries",
-        workers=1,
-        service_allowlist=(),
-    )
-    service = open_service(settings)
+    service = open_service(data_settings())
     try:
         first = service.check(POINT)
         for n in range(50):

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from conftest import data_settings
 
 from hubgraph.config import Settings
 from hubgraph.executor import InlineExecutor
@@ -62,14 +63,7 @@ def fixture_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[QueryS
 @pytest.fixture(scope="module")
 def data_service() -> Iterator[QueryService]:
     """Everything in data/, loaded as `hubgraph load` loads it."""
-    settings = Settings(
-        store="memory",
-        data_dir=ROOT / "data",
-        ontology_dir=ROOT / "ontology",
-        queries_dir=ROOT / "queries",
-        workers=1,
-        service_allowlist=(),
-    )
+    settings = data_settings()
     store = OxigraphStore(None)
     load_data(store, settings)
     service = _service(store, settings)
@@ -372,15 +366,7 @@ def test_the_cli_exports_the_observations(data_service: QueryService, tmp_path: 
 def test_the_client_has_the_history_methods() -> None:
     from hubgraph.client import Client
 
-    settings = Settings(
-        store="memory",
-        data_dir=ROOT / "data",
-        ontology_dir=ROOT / "ontology",
-        queries_dir=ROOT / "queries",
-        workers=1,
-        service_allowlist=(),
-    )
-    with Client.in_process(settings) as hub:
+    with Client.in_process(data_settings()) as hub:
         history = hub.stance_history(country="Q1246")
         assert history and {r["countryLabel"] for r in history} == {"Kosovo"}
         assert hub.stance_history(country=["Q1246", "Q221"]) == hub.canned(

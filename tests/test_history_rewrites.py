@@ -12,9 +12,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from hubgraph.config import Settings
 from hubgraph.queries import bind_values
-from hubgraph.runtime import load_data
 from hubgraph.store import OxigraphStore
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -114,18 +112,6 @@ def assert_same_changes(after: list[tuple], before: list[tuple]) -> None:
     assert sorted(map(str, after)) == sorted(map(str, before))
     pairs = [[r[i] for i in CHANGES_PAIR] for r in after]
     assert pairs == [[r[i] for i in CHANGES_PAIR] for r in before]
-
-
-@pytest.fixture(scope="module")
-def data_store() -> OxigraphStore:
-    """Everything in data/, loaded as `hubgraph load` loads it."""
-    store = OxigraphStore(None)
-    load_data(
-        store,
-        Settings(store="memory", data_dir=ROOT / "data", ontology_dir=ROOT / "ontology",
-                 queries_dir=ROOT / "queries", workers=1, service_allowlist=()),
-    )  # fmt: skip
-    return store
 
 
 def rows(
