@@ -2,7 +2,9 @@
 aggregating the whole store's (``countries-attaching-conditions``, ``refusals``) give the rows
 of the texts they replace, which Virtuoso still runs (``queries/virtuoso/``): on data/, on the
 bench's synthetic data, and on that data in its older form (a stance's source known only
-through its evidence, a condition's own text instead of a paraphrase, a quote without text)."""
+through its evidence, a condition's own text instead of a paraphrase, a quote without text).
+``actor``, which aggregates only the evidence of nodes next to the actor, gives the rows of its
+earlier text (tests/fixtures/queries-before/actor.rq) for every labelled entity of data/."""
 
 from __future__ import annotations
 
@@ -121,3 +123,37 @@ def test_same_rows_as_the_text_they_replace(
     assert sorted(new, key=repr) == sorted(old, key=repr)
     # The order is the ORDER BY's, up to ties among its keys.
     assert [r[:2] for r in new] == [r[:2] for r in old]
+
+
+def test_actor_same_rows_for_every_entity(data_store: OxigraphStore) -> None:
+    before = ROOT / "tests" / "fixtures" / "queries-before" / "actor.rq"
+    label = "<http://www.w3.org/2000/01/rdf-schema#label>"
+    entities = [
+        row[0]
+        for row in data_store.query(
+            f"SELECT DISTINCT ?a WHERE {{ ?a {label} ?l FILTER(isIRI(?a)) }}"
+        )  # type: ignore[union-attr]
+    ]
+    assert len(entities) > 100
+    facts = 0
+    for entity in entities:
+        new = normal_rows(data_store, ROOT / "queries" / "actor.rq", {"actor": [entity]})
+        old = normal_rows(data_store, before, {"actor": [entity]})
+        assert new == old, entity
+        facts += len(new)
+    assert facts > len(entities)
+
+
+@pytest.mark.parametrize("data", ["synthetic", "older"])
+def test_actor_same_rows_on_synthetic_data(request: pytest.FixtureRequest, data: str) -> None:
+    store = request.getfixturevalue(f"{data}_store")
+    before = ROOT / "tests" / "fixtures" / "queries-before" / "actor.rq"
+    kinds = ["Country", "Person", "Organisation"]
+    for kind in kinds:
+        [row] = store.query(
+            f"SELECT ?a WHERE {{ ?a a <{HG}{kind}> }} ORDER BY ?a LIMIT 1",
+            use_default_graph_as_union=True,
+        )
+        new = normal_rows(store, ROOT / "queries" / "actor.rq", {"actor": [row[0]]})
+        old = normal_rows(store, before, {"actor": [row[0]]})
+        assert new and new == old, (kind, row[0])
