@@ -5,6 +5,12 @@ multiset, each concatenation's parts sorted) and how long each takes.
 
     python bench/store_texts.py [--triples 1e5 1e6] [--rounds 3]
                                 [--names countries-attaching-conditions refusals]
+                                [--earlier DIR] [--bind NAME=IRI ...]
+
+``--earlier`` takes the earlier texts from another folder (tests/fixtures/queries-before holds
+those of rewritten queries that every store runs, ``actor`` among them) and ``--bind`` gives a
+parameter an IRI (``--names actor --earlier tests/fixtures/queries-before
+--bind actor=https://w3id.org/hubgraph/id/country/bench-country-027``).
 
 Each size is generated (bench/generate.py) and loaded with ``hubgraph load`` once, into
 bench/work/store-texts-<size>; the texts then run in this process, alternating round by round.
@@ -62,9 +68,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--names", nargs="+",
                         default=["countries-attaching-conditions", "refusals"])  # fmt: skip
+    parser.add_argument("--earlier", type=Path, default=ROOT / "queries" / "virtuoso")
+    parser.add_argument("--bind", nargs="*", default=[], metavar="NAME=IRI")
     args = parser.parse_args()
+    given = {k: [ox.NamedNode(v)] for k, v in (b.split("=", 1) for b in args.bind)}
     registry = QueryRegistry(ROOT / "queries")
-    print("| query | size | earlier text (queries/virtuoso/) | main text | ratio | same rows |")
+    print(f"| query | size | earlier text ({args.earlier.name}/) | main text | ratio | same rows |")
     print("|---|---|---:|---:|---:|---|")
     for size in args.triples:
         store = ox.Store.read_only(str(store_for(expand(size))))
@@ -75,12 +84,15 @@ def main() -> None:
                 for p in query.parameters
                 if p.type == "iri" and p.default is not None
             }
-            texts = {"old": query.for_store("virtuoso").text, "new": query.text}
+            names = {p.name for p in query.parameters}
+            bindings = {**defaults, **{k: v for k, v in given.items() if k in names}}
+            earlier = (args.earlier / f"{name}.rq").read_text(encoding="utf-8")
+            texts = {"old": earlier, "new": query.text}
             times: dict[str, list[float]] = {"old": [], "new": []}
             rows: dict[str, list[tuple[str | None, ...]]] = {}
             for _ in range(args.rounds):
                 for which, text in texts.items():
-                    elapsed, rows[which] = run(store, bind_values(text, defaults))
+                    elapsed, rows[which] = run(store, bind_values(text, bindings))
                     times[which].append(elapsed)
             old, new = (statistics.median(times[k]) for k in ("old", "new"))
             same = sorted(rows["old"], key=repr) == sorted(rows["new"], key=repr)
