@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
 import generate  # noqa: E402
+import store_texts  # noqa: E402
 
 HG = "https://w3id.org/hubgraph/ontology#"
 RETURN_HUBS = ox.NamedNode("https://w3id.org/hubgraph/id/policy/uk-return-hubs")
@@ -82,20 +83,8 @@ def normal_rows(store: ox.Store | OxigraphStore, path: Path, bindings: dict) -> 
     """The rows, each concatenation's parts sorted (their order is the engine's to choose)."""
     query = bind_values(path.read_text(encoding="utf-8"), bindings)
     if isinstance(store, OxigraphStore):
-        solutions = store.query(query)
-    else:
-        solutions = store.query(query, use_default_graph_as_union=True)
-    names = [v.value for v in solutions.variables]  # type: ignore[union-attr]
-    out = []
-    for solution in solutions:  # type: ignore[union-attr]
-        row = []
-        for name in names:
-            term = solution[name]
-            if name in {"quote", "statement"} and term is not None:
-                term = " | ".join(sorted(term.value.split(" | ")))
-            row.append(None if term is None else str(term))
-        out.append(tuple(row))
-    return out
+        return store_texts.normal_rows(store.query(query))
+    return store_texts.normal_rows(store.query(query, use_default_graph_as_union=True))
 
 
 CASES = {

@@ -232,13 +232,13 @@ class _Worker:
             # Readable with no coroutine waiting: a thread is reading it, or it died idle (its
             # pipe at EOF). Level-triggered, the loop would call this again and again: stop
             # watching until a coroutine needs it.
-            _unwatch(loop, self.conn.fileno())
+            loop.remove_reader(self.conn.fileno())
             self.watched_by = None
 
     def _leave(self, loop: asyncio.AbstractEventLoop) -> None:
         """On ``loop``, which watched the pipe before another loop took it over."""
         if self.watched_by is not loop and not self.conn.closed:  # else its number may be reused
-            _unwatch(loop, self.conn.fileno())
+            loop.remove_reader(self.conn.fileno())
 
     def close(self) -> None:
         with contextlib.suppress(OSError, ValueError):
@@ -260,7 +260,7 @@ class _Worker:
     def _close_watched(self) -> None:
         loop = self.watched_by
         if loop is not None and not loop.is_closed() and not self.conn.closed:
-            _unwatch(loop, self.conn.fileno())
+            loop.remove_reader(self.conn.fileno())
         self.watched_by = None
         self.conn.close()
 
@@ -779,10 +779,6 @@ def _without_resource_tracker() -> None:
     with tracker._lock:
         if tracker._fd is None:
             tracker._fd = os.open(os.devnull, os.O_WRONLY | os.O_CLOEXEC)
-
-
-def _unwatch(loop: asyncio.AbstractEventLoop, fd: int) -> None:
-    loop.remove_reader(fd)
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:

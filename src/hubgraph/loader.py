@@ -562,7 +562,12 @@ def _cache_of(store: GraphStore) -> Path | None:
 
 
 def _report(sources: list[Source]) -> LoadReport:
-    return LoadReport({g: n for s in sources for g, n in s.graph_sizes().items()})
+    return _report_of(s.graph_sizes() for s in sources)
+
+
+def _report_of(sizes: Iterable[dict[str, int]]) -> LoadReport:
+    """The report of a load whose sources hold these quads by named graph."""
+    return LoadReport({g: n for part in sizes for g, n in part.items()})
 
 
 CHECK_BESIDE_FROM = 50_000
@@ -593,7 +598,7 @@ def _hold_at_least(sources: list[Source], quads: int) -> bool:
         left -= sum(1 for _ in itertools.islice(source.dataset, left))
         if left <= 0:
             return True
-    return left <= 0
+    return False
 
 
 @dataclass(frozen=True)
@@ -660,9 +665,7 @@ def _load_checking_beside(
             raise
         if sizes is None:
             return _report(written)
-        return LoadReport({
-            g: n for part in [*(s.graph_sizes() for s in ontology), *sizes] for g, n in part.items()
-        })  # fmt: skip
+        return _report_of([*(s.graph_sizes() for s in ontology), *sizes])
     finally:
         beside.cancel()
 

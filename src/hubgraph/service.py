@@ -269,7 +269,7 @@ class QueryService:
         )
         # Binding runs lookups of its own, and a remote store may be asked what it is: keep
         # them off the event loop.
-        if needs_lookups or not getattr(self.store, "kind_known", True):
+        if needs_lookups or not self.store.kind_known:
             query, job = await run_in_threadpool(
                 self.prepare_canned, name, params, limit=limit, offset=offset, render=render
             )

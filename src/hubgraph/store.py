@@ -43,6 +43,11 @@ class GraphStore(Protocol):
         hubgraph.queries.STORE_KINDS)."""
         ...
 
+    @property
+    def kind_known(self) -> bool:
+        """Whether :attr:`kind` answers without asking the store (a remote one is asked)."""
+        ...
+
     def query(
         self,
         sparql: str,
@@ -235,6 +240,7 @@ class OxigraphStore:
     """
 
     kind = "oxigraph"
+    kind_known = True
 
     def __init__(self, path: str | Path | None = None, *, read_only: bool = False) -> None:
         self.path = Path(path) if path is not None else None
