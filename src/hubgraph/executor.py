@@ -294,9 +294,9 @@ class WorkerPool:
         self._lock = threading.Condition()
         self._idle: deque[_Worker] = deque()
         self._busy: set[_Worker] = set()
-        self._async_waiters: deque[tuple[asyncio.AbstractEventLoop, asyncio.Future[_Worker]]] = (
-            deque()
-        )
+        self._async_waiters: deque[
+            tuple[asyncio.AbstractEventLoop, asyncio.Future[_Worker], tuple[str, Job, float]]
+        ] = deque()
         self._closed = False
         self.replaced = 0
         """Workers replaced since the start (died, timed out, over memory, abandoned)."""
@@ -443,14 +443,20 @@ class WorkerPool:
                     raise self._busy_error()
                 self._lock.wait(remaining)
 
-    async def _aacquire(self) -> _Worker:
+    async def _astart(self, kind: str, job: Job, timeout: float) -> _Worker:
+        """A worker that has been handed ``job``. A coroutine that has to wait leaves the job
+        with its place in the queue, and the worker freed for it is handed the job where it is
+        freed: otherwise a worker sits idle for the two turns of the event loop it takes to
+        wake the waiter and have it send the job, which under load was half of its time."""
         loop = asyncio.get_running_loop()
         with self._lock:
             worker = self._take_idle()
-            if worker is not None:
-                return worker
-            future: asyncio.Future[_Worker] = loop.create_future()
-            self._async_waiters.append((loop, future))
+            if worker is None:
+                future: asyncio.Future[_Worker] = loop.create_future()
+                self._async_waiters.append((loop, future, (kind, job, timeout)))
+        if worker is not None:
+            self._start(worker, kind, job, timeout)
+            return worker
         try:
             return await asyncio.wait_for(future, self.queue_timeout)
         except TimeoutError:
@@ -464,22 +470,30 @@ class WorkerPool:
         with self._lock:
             self._busy.discard(worker)
             while self._async_waiters:
-                loop, future = self._async_waiters.popleft()
+                loop, future, start = self._async_waiters.popleft()
                 if not future.done():
                     self._busy.add(worker)
-                    # From the waiter's own loop (the common case under load), no wake-up
-                    # write to the loop's self-pipe is needed: it is running already.
-                    if _running_loop() is loop:
-                        loop.call_soon(self._hand_over, future, worker)
-                    else:
-                        loop.call_soon_threadsafe(self._hand_over, future, worker)
-                    return
-            self._idle.append(worker)
-            self._lock.notify()
+                    break
+            else:
+                self._idle.append(worker)
+                self._lock.notify()
+                return
+        if _running_loop() is loop:
+            self._hand_over(future, worker, start)
+        else:
+            loop.call_soon_threadsafe(self._hand_over, future, worker, start)
 
-    def _hand_over(self, future: asyncio.Future[_Worker], worker: _Worker) -> None:
+    def _hand_over(
+        self, future: asyncio.Future[_Worker], worker: _Worker, start: tuple[str, Job, float]
+    ) -> None:
+        """On the waiter's loop: start its job on ``worker`` and wake it."""
         if future.done():  # its waiter gave up meanwhile
             self._release(worker)
+            return
+        try:
+            self._start(worker, *start)
+        except errors.HubgraphError as exc:
+            future.set_exception(exc)
         else:
             future.set_result(worker)
 
@@ -597,8 +611,7 @@ class WorkerPool:
                 self._discard(worker, "cancelled")  # the client went away mid-stream
 
     async def astream(self, job: Job, timeout: float) -> bytes | AsyncIterator[bytes]:
-        worker = await self._aacquire()
-        self._start(worker, "stream", job, timeout)
+        worker = await self._astart("stream", job, timeout)
         first = await self._areceive(worker, fresh=True)
         if first[0] == "end":
             self._release(worker)
@@ -633,8 +646,7 @@ class WorkerPool:
         return message[1]  # type: ignore[no-any-return]
 
     async def arows(self, job: Job, timeout: float) -> Rows:
-        worker = await self._aacquire()
-        self._start(worker, "rows", job, timeout)
+        worker = await self._astart("rows", job, timeout)
         message = await self._areceive(worker, fresh=True)
         self._release(worker)
         return message[1]  # type: ignore[no-any-return]
