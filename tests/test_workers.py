@@ -200,3 +200,37 @@ def test_the_loop_keeps_watching_a_workers_pipe_between_jobs_and_lets_go_of_it_s
         asyncio.run(pool.astream(Job("ASK {}", output="JSON"), 10))
     finally:
         pool.close()
+
+
+def test_a_waiting_coroutine_gets_a_worker_with_its_own_job_started(store_path: str) -> None:
+    """A worker freed while coroutines wait is handed the next waiter's job where it is freed:
+    from a coroutine on the same loop (a job's end) and from the thread that starts a
+    replacement (after a timeout). Each waiter gets the answer to its own query, with all of its
+    run time, and one that gave up while waiting never has its job run."""
+    pool = WorkerPool(store_path, 1, seal=True, queue_timeout=20)
+
+    async def jobs() -> None:
+        runaway = asyncio.ensure_future(pool.astream(Job(RUNAWAY, output="JSON"), 1.0))
+        await asyncio.sleep(0.2)
+        waiting = [
+            asyncio.ensure_future(pool.arows(Job(f"SELECT ({n} AS ?n) {{}}"), 2.0))
+            for n in range(8)
+        ]
+        gave_up = asyncio.ensure_future(pool.arows(Job(RUNAWAY), 30.0))
+        await asyncio.sleep(0.2)
+        gave_up.cancel()
+        with pytest.raises(errors.QueryTimeout):
+            await runaway
+        answers = await asyncio.gather(*waiting)
+        assert [int(rows.rows[0][0].value) for rows in answers] == list(range(8))
+        with pytest.raises(asyncio.CancelledError):
+            await gave_up
+
+    try:
+        asyncio.run(jobs())
+        status = wait_idle(pool)
+        # The runaway's worker only: the cancelled waiter's RUNAWAY never reached a worker.
+        assert status["replaced"] == 1, status
+        assert pool.rows(Job("ASK {}"), 5.0).boolean is True
+    finally:
+        pool.close()
