@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -341,3 +343,22 @@ def test_unknown_query(http: httpx.Client) -> None:
         assert "no-such-query" in body["message"]
         for name in QUERY_NAMES:
             assert name in body["message"]
+
+
+def test_the_page_shows_the_text_this_store_runs(server, base_url: str) -> None:  # type: ignore[no-untyped-def]
+    """The gallery's SPARQL, which a user opens in the editor and runs over /sparql, is the text
+    the canned query runs on this store: Virtuoso's own (queries/virtuoso/) where it has one."""
+    page = httpx.get(f"{base_url}/", timeout=30).text
+    match = re.search(r'<script id="hubgraph-config" type="application/json">(.*?)</script>', page)
+    assert match is not None
+    shown = json.loads(match.group(1))["canned"]
+    own = {p.stem for p in (ROOT / "queries" / "virtuoso").glob("*.rq")}
+    assert own, "Virtuoso keeps texts of its own"
+    for name in QUERY_NAMES:
+        folder = (
+            ROOT / "queries" / ("virtuoso" if server.backend == "virtuoso" and name in own else "")
+        )
+        body = [
+            ln for ln in (folder / f"{name}.rq").read_text().splitlines() if not ln.startswith("#+")
+        ]
+        assert shown[name] == "\n".join(body).strip(), name

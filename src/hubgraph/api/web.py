@@ -69,7 +69,8 @@ def _script_json(value: object) -> str:
 
 @router.get("/", include_in_schema=False)
 async def index(request: Request) -> HTMLResponse:
-    registry = service_of(request).registry
+    service = service_of(request)
+    kind = service.store.kind
     config = {
         "version": __version__,
         "prefixes": PREFIXES,
@@ -77,7 +78,12 @@ async def index(request: Request) -> HTMLResponse:
         # results, not for a block of declarations (the page lists them on request).
         "example": EXAMPLE_QUERY,
         "prefixBlock": prefix_block(),
-        "canned": {name: _query_body(q.text) for name, q in registry.queries.items()},
+        # The text this store runs: a query copied from the page into the editor gives the
+        # canned query's rows here too (a store may keep a text of its own, queries/<kind>/).
+        "canned": {
+            name: _query_body(q.for_store(kind).text)
+            for name, q in service.registry.queries.items()
+        },
     }
     page = _static("index.html").replace("__HUBGRAPH_CONFIG__", _script_json(config))
     return HTMLResponse(page, headers={"Cache-Control": "no-cache"})
