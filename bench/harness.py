@@ -617,3 +617,34 @@ def run_wrk(endpoint: HttpEndpoint, key: str, seconds: int) -> tuple[float, int]
     socket_errors = re.search(r"timeout (\d+)", out)
     errors += int(socket_errors.group(1)) if socket_errors else 0
     return (requests - (int(bad.group(1)) if bad else 0)) / duration, errors
+
+
+@dataclass
+class WrkRun:
+    rps: float
+    errors: int
+    cpu: list[float]
+    """CPU seconds per request of each process of the server's tree (its root first), over the
+    run up to shortly before wrk stops."""
+
+
+def run_wrk_with_cpu(endpoint: HttpEndpoint, key: str, seconds: int) -> WrkRun:
+    """:func:`run_wrk`, with the CPU time the server's processes spent per request. It is read
+    shortly before wrk stops: at its end wrk drops connections with requests in flight, and
+    hubgraph stops (kills) a worker whose client left, taking its CPU time out of the tree, then
+    starts a new one; neither belongs to the steady state measured."""
+    server = endpoint.server
+    first = server.cpu_by_process()
+    samples: list[tuple[float, dict[int, float]]] = []
+    timer = threading.Timer(
+        max(0.2, seconds - 0.3), lambda: samples.append((time.monotonic(), server.cpu_by_process()))
+    )
+    started = time.monotonic()
+    timer.start()
+    rps, errors = run_wrk(endpoint, key, seconds)
+    timer.join()
+    ((at, last),) = samples
+    handled = rps * (at - started)
+    # Processes that started during the run (a replaced worker) count from zero.
+    cpu = [(last[pid] - first.get(pid, 0.0)) / handled if handled else 0.0 for pid in last]
+    return WrkRun(rps, errors, cpu)

@@ -24,7 +24,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from urllib.parse import quote
@@ -39,7 +38,7 @@ from harness import (  # noqa: E402
     HttpEndpoint,
     conditions_sparql,
     point_texts,
-    run_wrk,
+    run_wrk_with_cpu,
 )
 from servers import (  # noqa: E402
     HOST,
@@ -87,40 +86,28 @@ def serve(name: str, store: Path, workers: int, logs: Path, pythonpath: str | No
 def wrk_rounds(endpoints: list[HttpEndpoint], seconds: int, rounds: int) -> None:
     """The point lookup at c=16 (wrk), endpoints interleaved round by round."""
     rates: dict[str, list[float]] = {e.name: [] for e in endpoints}
-    cpu: dict[str, list[float]] = {e.name: [] for e in endpoints}
+    fronts: dict[str, list[float]] = {e.name: [] for e in endpoints}
+    rest: dict[str, list[float]] = {e.name: [] for e in endpoints}
     for e in endpoints:
         e.close()  # wrk's connections only: an idle kept-alive one would sit in the way
     for r in range(rounds):
         for e in endpoints if r % 2 == 0 else endpoints[::-1]:
-            # CPU seconds per second of the run, read shortly before wrk stops: at its end
-            # wrk drops connections with requests in flight, and hubgraph stops (kills) a
-            # worker whose client left, taking its CPU time out of the tree, then starts a
-            # new one; neither belongs to the steady state measured.
-            samples: list[tuple[float, float]] = []
-
-            def sample(
-                into: list[tuple[float, float]] = samples, server: Server = e.server
-            ) -> None:
-                into.append((time.monotonic(), server.cpu_seconds()))
-
-            timer = threading.Timer(seconds - 0.3, sample)
-            started, before = time.monotonic(), e.server.cpu_seconds()
-            timer.start()
-            rps, errors = run_wrk(e, "point", seconds)
-            timer.join()
-            if errors:
-                raise RuntimeError(f"{e.name} point c=16: {errors} errors")
-            ((at, after),) = samples
-            cpu[e.name].append((after - before) / (at - started) / rps)
-            rates[e.name].append(rps)
+            run = run_wrk_with_cpu(e, "point", seconds)
+            if run.errors:
+                raise RuntimeError(f"{e.name} point c=16: {run.errors} errors")
+            rates[e.name].append(run.rps)
+            fronts[e.name].append(run.cpu[0])
+            rest[e.name].append(sum(run.cpu[1:]))
             e.server.wait_idle()
     print(f"\npoint c=16 (wrk, {rounds} rounds of {seconds} s, interleaved)")
-    print(f"{'':10} {'req/s':>12} {'CPU/request':>12} {'vs oxigraph':>12}")
+    head = ("req/s", "CPU/request", "front", "workers", "vs oxigraph")
+    print(f"{'':10} {head[0]:>12} {head[1]:>12} {head[2]:>8} {head[3]:>8} {head[4]:>12}")
     oxi = statistics.median(rates[endpoints[-1].name])
     for e in endpoints:
         rate = statistics.median(rates[e.name])
-        c = statistics.median(cpu[e.name])
-        print(f"{e.name:10} {rate:12.0f} {c * 1e6:10.0f}µs {rate / oxi:12.2f}")
+        front, workers = statistics.median(fronts[e.name]), statistics.median(rest[e.name])
+        print(f"{e.name:10} {rate:12.0f} {(front + workers) * 1e6:10.0f}µs {front * 1e6:6.0f}µs "
+              f"{workers * 1e6:6.0f}µs {rate / oxi:12.2f}")  # fmt: skip
     sys.stdout.flush()
 
 

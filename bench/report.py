@@ -270,6 +270,25 @@ def floor_lines(info: dict[str, object], figures: Figures) -> list[str]:
     ]
 
 
+def point_cpu_lines(info: dict[str, object]) -> list[str]:
+    """What a point lookup at c=16 costs each server in CPU, and the rate ratio that bounds."""
+    cpu = info.get("point_cpu")
+    if not isinstance(cpu, dict) or "hubgraph" not in cpu or "oxigraph" not in cpu:
+        return []
+    front, workers = cpu["hubgraph"]
+    hub, oxi = front + workers, sum(cpu["oxigraph"])
+    if not hub or not oxi:
+        return []
+    return [
+        f"Point lookup at c=16, server CPU per request (user + system, over each wrk run): "
+        f"hubgraph {hub * 1e6:.0f} µs (HTTP front {front * 1e6:.0f}, query workers "
+        f"{workers * 1e6:.0f}), Oxigraph server {oxi * 1e6:.0f} µs: {hub / oxi:.2f}× its cost. "
+        f"Where the cores are the limit, that bounds hubgraph's rate at {oxi / hub:.2f}× the "
+        "Oxigraph server's (≥ 0.4× needs ≤ 2.5× its CPU per request).",
+        "",
+    ]
+
+
 def split_table(info: dict[str, object]) -> list[str]:
     """Where ``hubgraph load``'s time goes, beside a raw bulk_load of the same files."""
     split = info.get("split")
@@ -466,6 +485,7 @@ def report(
         )
         out.append("")
         out += floor_lines(info, figures)
+        out += point_cpu_lines(info)
         split = split_table(info)
         if split:
             out += split

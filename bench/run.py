@@ -64,6 +64,7 @@ from harness import (  # noqa: E402
     plan_for,
     point_texts,
     run_wrk,
+    run_wrk_with_cpu,
 )
 from history import GRID, HistoryResult, measure_history  # noqa: E402
 from loads import SmallSources, load_split, small_sources  # noqa: E402
@@ -285,6 +286,7 @@ def measure_size(
         # that the noise of the shared machine hits all alike; the rate is their mean.
         rates: dict[str, list[float]] = {}
         errors: dict[str, int] = {}
+        cpu: dict[str, list[list[float]]] = {}
         half = max(1, round(plan.wrk_seconds / 2))
         for r in range(2):
             order = [e for e in endpoints if e.alive()]
@@ -292,14 +294,24 @@ def measure_size(
                 if isinstance(e, InProcessEndpoint):
                     rates.setdefault(e.name, []).append(in_process_for(e, "point", half))
                 else:
-                    rps, bad = run_wrk(e, "point", half)
-                    rates.setdefault(e.name, []).append(rps)
-                    errors[e.name] = errors.get(e.name, 0) + bad
+                    run = run_wrk_with_cpu(e, "point", half)
+                    rates.setdefault(e.name, []).append(run.rps)
+                    errors[e.name] = errors.get(e.name, 0) + run.errors
+                    cpu.setdefault(e.name, []).append(run.cpu)
                     e.server.wait_idle()
         for name, values in rates.items():
             tool = "threads" if name == "pyoxigraph" else "wrk"
             note = tool + (f", {errors[name]} errors" if errors.get(name) else "")
             figures.put("point.rps", name, statistics.fmean(values), note)
+        # CPU per request, the front (the tree's root) apart from the rest (query workers):
+        # what the rate at c=16 costs, which the bench's 2 cores bound.
+        info["point_cpu"] = {
+            name: (
+                statistics.fmean(run[0] for run in runs),
+                statistics.fmean(sum(run[1:]) for run in runs),
+            )
+            for name, runs in cpu.items()
+        }
         log("  point c=16 done")
 
     def conditions_c16() -> None:

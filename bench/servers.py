@@ -89,12 +89,16 @@ class Server:
         return total
 
     def cpu_seconds(self) -> float:
-        total = 0.0
+        return sum(self.cpu_by_process().values())
+
+    def cpu_by_process(self) -> dict[int, float]:
+        """User and system CPU seconds of each process of the tree, by pid (the root first)."""
+        seconds = {}
         for p in self.tree():
             with contextlib.suppress(psutil.Error):
                 t = p.cpu_times()
-                total += t.user + t.system
-        return total
+                seconds[p.pid] = t.user + t.system
+        return seconds
 
     def pss(self) -> int:
         """Proportional set size over the tree: pages shared between its processes (the
