@@ -508,6 +508,8 @@ def large_phase(
         hwm = s.peak() if exact else 0
         note = "" if exact else "sampled every 50 ms"
         figures.put("large.rss", name, max(hwm, sampled[name]), note)
+        if exact:
+            figures.put("large.rss_process", name, max(s.peaks(), default=0))
         if not s.stopped:
             figures.put("large.pss", name, s.pss())
     log(f"  large: {done} rounds")

@@ -131,6 +131,7 @@ ROWS = (
         "mb",
         both(absolute_target("large.rss", 300, "MB", 1e-6), ratio_target("large.rss", 1.3)),
     ),
+    Row("large.rss_process", "large SELECT · peak RSS of the largest single process", "mb"),
     Row("idle_rss", "server RSS before the large SELECT", "mb"),
     Row("large.pss", "server PSS after the large SELECT (shared pages counted once)", "mb"),
     Row("ready", "server start to first answer", "s"),

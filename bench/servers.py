@@ -121,13 +121,17 @@ class Server:
 
     def peak(self) -> int:
         """Sum of VmHWM (peak resident set) over the process tree, in bytes."""
-        total = 0
+        return sum(self.peaks())
+
+    def peaks(self) -> list[int]:
+        """VmHWM of each process of the tree (the root first), in bytes."""
+        found = []
         for p in self.tree():
             with contextlib.suppress(OSError):
                 status = Path(f"/proc/{p.pid}/status").read_text()
-                found = re.search(r"VmHWM:\s+(\d+) kB", status)
-                total += int(found.group(1)) * 1024 if found else 0
-        return total
+                hwm = re.search(r"VmHWM:\s+(\d+) kB", status)
+                found.append(int(hwm.group(1)) * 1024 if hwm else 0)
+        return found
 
     def wait_idle(self, limit: float = 90.0) -> None:
         """Until the server stops burning CPU (e.g. on requests a client gave up on)."""
