@@ -5,9 +5,10 @@ bench's synthetic data, and on that data in its older form (a stance's source kn
 through its evidence, a condition's own text instead of a paraphrase, a quote without text).
 ``actor``, which aggregates only the evidence of nodes next to the actor, gives the rows of its
 earlier text (tests/fixtures/queries-before/actor.rq) for every labelled entity of data/.
-``stances``, ``stance-history`` and ``observations``, which look each row's quotes up (and
-whose rivals and reporters see a bound policy or holder), give the rows of their earlier texts
-(tests/fixtures/queries-before/evidence/) on the three kinds of data, for each parameter."""
+``stances``, ``stance-history``, ``observations`` and ``quotes``, which look each row's quotes
+(or a quote's stances) up, and in ``stances`` whose rivals and reporters see a bound policy or
+holder, give the rows of their earlier texts (tests/fixtures/queries-before/evidence/) on the
+three kinds of data, for each parameter."""
 
 from __future__ import annotations
 
@@ -172,12 +173,15 @@ EVIDENCE_CASES: dict[str, tuple[str, dict[str, list[ox.NamedNode | ox.Literal | 
     "stance-history-country": ("stance-history", {"country": [FIRST]}),
     "observations": ("observations", {}),
     "observations-country": ("observations", {"country": [FIRST]}),
+    "quotes": ("quotes", {}),
+    "quotes-speaker": ("quotes", {"speaker": [FIRST]}),
 }
 FIRST_OF = {
     "holder": "SELECT ?x WHERE { ?s a <{hg}Stance> ; <{hg}holder> ?x ; <{hg}towards> ?p }",
     "country": "SELECT ?x WHERE { ?s a <{hg}Stance> ; <{hg}holder> ?x . ?x a <{hg}Country> }",
     "reportedBy": "SELECT ?x WHERE { ?s a <{hg}Stance> ; <{hg}inSource>/<http://purl.org/dc/terms/publisher> ?x }",
     "asOf": "SELECT ?x WHERE { ?s a <{hg}Stance> ; <{hg}date> ?x }",
+    "speaker": "SELECT ?x WHERE { ?q a <{hg}Quote> ; <{hg}speaker> ?x }",
 }
 
 

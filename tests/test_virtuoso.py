@@ -136,7 +136,7 @@ def test_stances_as_before(service: QueryService, bindings: dict[str, list[ox.Li
 CONCATENATED = {"quote", "statement", "conditions", "conditionKinds"}
 
 
-@pytest.mark.parametrize("name", ["stances", "stance-history", "observations"])
+@pytest.mark.parametrize("name", ["stances", "stance-history", "observations", "quotes"])
 def test_evidence_lookups_as_before(service: QueryService, name: str) -> None:
     """The texts that look each row's quotes up give on Virtuoso every column of every row that
     their earlier texts (tests/fixtures/queries-before/evidence/) gave there, or the store
