@@ -136,14 +136,24 @@ def test_stances_as_before(service: QueryService, bindings: dict[str, list[ox.Li
 CONCATENATED = {"quote", "statement", "conditions", "conditionKinds"}
 
 
-@pytest.mark.parametrize("name", ["stances", "stance-history", "observations", "quotes"])
-def test_evidence_lookups_as_before(service: QueryService, name: str) -> None:
+RETURN_HUBS = ox.NamedNode("https://w3id.org/hubgraph/id/policy/uk-return-hubs")
+
+
+@pytest.mark.parametrize(
+    ("name", "bindings"),
+    [("stances", {}), ("stances", {"policy": [RETURN_HUBS]}), ("stance-history", {}),
+     ("observations", {}), ("quotes", {})],
+    ids=["stances", "stances-policy", "stance-history", "observations", "quotes"],
+)  # fmt: skip
+def test_evidence_lookups_as_before(
+    service: QueryService, name: str, bindings: dict[str, list[ox.NamedNode]]
+) -> None:
     """The texts that look each row's quotes up give on Virtuoso every column of every row that
     their earlier texts (tests/fixtures/queries-before/evidence/) gave there, or the store
     kind keeps the earlier text (queries/virtuoso/)."""
 
     def normal(text: str) -> list[tuple[str | None, ...]]:
-        got = service.select(text)
+        got = service.select(bind_values(text, bindings))
         names = list(got.variables)
         rows = []
         for r in got.rows:
