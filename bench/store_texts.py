@@ -8,7 +8,8 @@ multiset, each concatenation's parts sorted) and how long each takes.
                                 [--earlier DIR] [--bind NAME=IRI ...]
 
 ``--earlier`` takes the earlier texts from another folder (tests/fixtures/queries-before holds
-those of rewritten queries that every store runs, ``actor`` among them) and ``--bind`` gives a
+those of rewritten queries that every store runs, ``actor`` among them, and its evidence/ those
+of ``stances``, ``stance-history``, ``observations`` and ``quotes``) and ``--bind`` gives a
 parameter an IRI (``--names actor --earlier tests/fixtures/queries-before
 --bind actor=https://w3id.org/hubgraph/id/country/bench-country-027``).
 
