@@ -1,0 +1,157 @@
+"""A page of solutions rendered from the engine's own TSV instead of from Python terms.
+
+Making a pyoxigraph term of every cell and converting each in Python cost more than the engine
+took to write the whole SPARQL JSON document: the canned conditions query was 8-9 % dearer than
+its text over /sparql. So the engine writes the page as TSV (SPARQL 1.1 TSV, in Rust), and each
+distinct cell of it is turned into its JSON text once, with the values
+:func:`hubgraph.terms.plain_value` gives the terms.
+
+What this relies on in Oxigraph's TSV writer (``sparesults``; tests/test_engine_tsv.py compares
+the result with the term path on real queries and on odd literals): one solution per line, each
+ended by a newline, cells separated by tabs, an unbound cell empty; IRIs ``<…>``, blank nodes
+``_:…``, triple terms ``<<( … )>>``; a literal ``"…"`` with ``\\t \\n \\r \\" \\\\`` escaped and its
+``@lang`` or ``^^<datatype>`` (none for xsd:string), except xsd:boolean, xsd:integer,
+xsd:decimal and xsd:double in Turtle's short forms, which are written bare. Those five escapes
+are JSON's own, so a literal's quoted text is already its JSON string unless it holds another
+control character.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import itertools
+import json
+import re
+from collections.abc import Sequence
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
+from operator import add
+from typing import IO, cast
+
+import pyoxigraph as ox
+
+from hubgraph.terms import BOOLEAN, FLOATS, INTEGERS, XSD, JsonValue, literal_value, plain_value
+
+TSV = ox.QueryResultsFormat.TSV
+CONVERTED = INTEGERS | FLOATS | {BOOLEAN}
+"""Datatypes whose plain value is not the lexical form."""
+_CONTROL = re.compile("[\x00-\x1f]")
+_DUMPS = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
+"""``json.dumps(value, ensure_ascii=False, allow_nan=False)``, without building an encoder per
+call (a NaN double fails here as it does in :func:`hubgraph.terms.records_json`)."""
+
+
+class _PageFull(Exception):
+    """Raised from the sink once it holds every line the page needs: the engine stops there."""
+
+
+class _LineSink:
+    """A file-like the engine writes TSV into, that stops it after ``lines`` newlines."""
+
+    def __init__(self, lines: int | None) -> None:
+        self.chunks: list[bytes] = []
+        self._left = lines
+
+    def write(self, data: bytes) -> int:
+        self.chunks.append(bytes(data))
+        if self._left is not None:
+            self._left -= data.count(b"\n")
+            if self._left <= 0:
+                raise _PageFull
+        return len(data)
+
+    def flush(self) -> None:
+        """Nothing is held back."""
+
+
+def solution_lines(
+    result: ox.QuerySolutions, offset: int, limit: int | None
+) -> tuple[list[str], list[str], bool]:
+    """The variables, the TSV lines of the page (skip ``offset`` solutions, keep at most
+    ``limit``) and whether solutions beyond it exist, as :func:`hubgraph.worker.collect_rows`
+    pages terms."""
+    variables = [v.value for v in result.variables]
+    # Skipped solutions are stepped over without a term made (nor a line written) for them.
+    collections.deque(itertools.islice(result, offset), maxlen=0)
+    sink = _LineSink(None if limit is None else limit + 2)  # the header, the page, one more
+    with contextlib.suppress(_PageFull):
+        result.serialize(cast(IO[bytes], sink), TSV)
+    text = b"".join(sink.chunks).decode()
+    # After the header; the last piece is what follows the last newline: "" or a cut line.
+    lines = text.split("\n")[1:-1]
+    more = limit is not None and len(lines) > limit
+    page = lines if limit is None else lines[:limit]
+    tabs = max(len(variables) - 1, 0) * len(page)
+    if "\n".join(page).count("\t") != tabs:  # a cell with a raw tab would shift the row
+        raise ValueError("the engine wrote TSV cells this server cannot split")
+    return variables, page, more
+
+
+def records_json(variables: Sequence[str], lines: Sequence[str]) -> bytes:
+    """The page's JSON records, byte for byte what :func:`hubgraph.terms.records_json` writes
+    for the same solutions' terms."""
+    keys = [json.dumps(v, ensure_ascii=False) + ":" for v in variables]
+    text_of = _CellTexts({"": "null"}).__getitem__
+    # map(add, keys, …) pairs each key with its cell, without a Python frame per cell.
+    rows = ["{" + ",".join(map(add, keys, map(text_of, line.split("\t")))) + "}" for line in lines]
+    return ("[" + ",".join(rows) + "]").encode()
+
+
+class _CellTexts(dict[str, str]):
+    """Each TSV cell's JSON text, worked out the first time the cell is met (a query's rows
+    repeat their IRIs and labels)."""
+
+    def __missing__(self, cell: str) -> str:
+        text = self[cell] = cell_json(cell)
+        return text
+
+
+def cell_json(cell: str) -> str:
+    """One non-empty TSV cell as JSON: the JSON text of the term's plain value."""
+    first = cell[0]
+    if first == '"':
+        end = cell.rindex('"')  # neither a language tag nor an IRI holds a quote
+        quoted = cell[: end + 1]
+        suffix = cell[end + 1 :]
+        if suffix.startswith("^^<") and suffix[3:-1] in CONVERTED:
+            return _DUMPS(literal_value(unescape(quoted[1:-1]), suffix[3:-1]))
+        if _CONTROL.search(quoted) is None:
+            return quoted
+        return _DUMPS(unescape(quoted[1:-1]))
+    if cell.startswith("<<("):
+        return _DUMPS(plain_value(triple_term(cell)))
+    if first == "<":
+        return encode_basestring(cell[1:-1])  # type: ignore[no-any-return]
+    if first == "_":
+        return encode_basestring(cell)  # type: ignore[no-any-return]
+    return _DUMPS(bare_value(cell))
+
+
+def bare_value(cell: str) -> JsonValue:
+    """A literal the writer put bare: a Turtle boolean, integer, decimal or double."""
+    if cell in {"true", "false"}:
+        return cell == "true"
+    if "e" in cell or "E" in cell:
+        return literal_value(cell, XSD + "double")
+    if "." in cell:
+        return literal_value(cell, XSD + "decimal")
+    return literal_value(cell, XSD + "integer")
+
+
+def unescape(text: str) -> str:
+    """A TSV literal's text without the writer's escapes (each ``\\\\`` first, so that the
+    backslash it stands for starts no other escape)."""
+    if "\\" not in text:
+        return text
+    return "\\".join(
+        part.replace("\\t", "\t").replace("\\n", "\n").replace("\\r", "\r").replace('\\"', '"')
+        for part in text.split("\\\\")
+    )
+
+
+def triple_term(cell: str) -> ox.Triple:
+    """A ``<<( s p o )>>`` cell as the engine's triple (rare: the Turtle parser reads it, short
+    forms and escapes included, blank node labels kept)."""
+    document = f"<urn:x:s> <urn:x:p> {cell} .".encode()
+    (triple,) = ox.parse(document, ox.RdfFormat.TURTLE)
+    return triple.object  # type: ignore[no-any-return]
