@@ -24,8 +24,8 @@ import itertools
 import json
 import re
 from collections.abc import Sequence
+from itertools import chain
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
-from operator import add
 from typing import IO, cast
 
 import pyoxigraph as ox
@@ -80,20 +80,24 @@ def solution_lines(
     # After the header; the last piece is what follows the last newline: "" or a cut line.
     lines = text.split("\n")[1:-1]
     more = limit is not None and len(lines) > limit
-    page = lines if limit is None else lines[:limit]
-    tabs = max(len(variables) - 1, 0) * len(page)
-    if "\n".join(page).count("\t") != tabs:  # a cell with a raw tab would shift the row
-        raise ValueError("the engine wrote TSV cells this server cannot split")
-    return variables, page, more
+    return variables, lines if limit is None else lines[:limit], more
 
 
 def records_json(variables: Sequence[str], lines: Sequence[str]) -> bytes:
     """The page's JSON records, byte for byte what :func:`hubgraph.terms.records_json` writes
-    for the same solutions' terms."""
+    for the same solutions' terms. (A line of another width than the variables', which the
+    writer never makes, fails the strict zip rather than shift a row.)"""
+    if not variables:  # each line is an empty row
+        return ("[" + ",".join(["{}"] * len(lines)) + "]").encode()
+    # Each key with the separator before it: a row is then its keys and cells interleaved,
+    # which zip and chain do without a Python frame per cell.
     keys = [json.dumps(v, ensure_ascii=False) + ":" for v in variables]
+    keys = ["{" + keys[0], *("," + k for k in keys[1:])]
     text_of = _CellTexts({"": "null"}).__getitem__
-    # map(add, keys, …) pairs each key with its cell, without a Python frame per cell.
-    rows = ["{" + ",".join(map(add, keys, map(text_of, line.split("\t")))) + "}" for line in lines]
+    rows = [
+        "".join(chain.from_iterable(zip(keys, map(text_of, line.split("\t")), strict=True))) + "}"
+        for line in lines
+    ]
     return ("[" + ",".join(rows) + "]").encode()
 
 
@@ -110,12 +114,16 @@ def cell_json(cell: str) -> str:
     """One non-empty TSV cell as JSON: the JSON text of the term's plain value."""
     first = cell[0]
     if first == '"':
-        end = cell.rindex('"')  # neither a language tag nor an IRI holds a quote
-        quoted = cell[: end + 1]
-        suffix = cell[end + 1 :]
-        if suffix.startswith("^^<") and suffix[3:-1] in CONVERTED:
-            return _DUMPS(literal_value(unescape(quoted[1:-1]), suffix[3:-1]))
-        if _CONTROL.search(quoted) is None:
+        if cell[-1] == '"':  # xsd:string, the commonest
+            quoted = cell
+        else:
+            end = cell.rindex('"')  # neither a language tag nor an IRI holds a quote
+            quoted, suffix = cell[: end + 1], cell[end + 1 :]
+            if suffix.startswith("^^<") and suffix[3:-1] in CONVERTED:
+                return _DUMPS(literal_value(unescape(quoted[1:-1]), suffix[3:-1]))
+        # isprintable() is quick and false for every control character (and for a few
+        # other characters, which the search then clears).
+        if quoted.isprintable() or _CONTROL.search(quoted) is None:
             return quoted
         return _DUMPS(unescape(quoted[1:-1]))
     if cell.startswith("<<("):
