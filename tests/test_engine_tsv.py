@@ -1,6 +1,6 @@
-"""JSON records made from the engine's TSV (hubgraph.engine_tsv) are the very bytes the term
-path writes (collect_rows, then hubgraph.terms.records_json), with the same page cut and the
-same ``more``: for every canned query on data/ and on the bench's synthetic data, and for odd
+"""JSON records and CSV made from the engine's TSV (hubgraph.engine_tsv) are the very bytes the
+term path writes (collect_rows, then hubgraph.terms.records_json or csv_text, spreadsheet-safe
+or not), with the same page cut and the same ``more``: for every canned query on data/ and on the bench's synthetic data, and for odd
 terms (language tags, numbers whose lexical form is no number, escapes and control characters,
 unbound cells, blank nodes, triple terms)."""
 
@@ -49,12 +49,18 @@ def execute(store: OxigraphStore | ox.Store, job: Job) -> object:
     return run_job(store, job)
 
 
+RENDERS = ["records", "csv", "csv-spreadsheet"]
+
+
 def assert_same_page(store: OxigraphStore | ox.Store, job: Job) -> Rows:
-    old, new = old_page(store, job), new_page(store, job)
-    assert new.encoded is not None and new.rows == []
-    assert new.encoded.decode() == (old.encoded or b"").decode()
-    assert (new.variables, new.count, new.more) == (old.variables, old.count, old.more)
-    return new
+    """The page rendered each way (see RENDERS) is the term path's, byte for byte."""
+    for render in RENDERS:
+        asked = replace(job, render=render)
+        old, new = old_page(store, asked), new_page(store, asked)
+        assert new.encoded is not None and new.rows == []
+        assert new.encoded.decode() == (old.encoded or b"").decode(), render
+        assert (new.variables, new.count, new.more) == (old.variables, old.count, old.more)
+    return new_page(store, replace(job, render="records"))
 
 
 def canned_jobs(service: QueryService, names: list[str]) -> Iterator[Job]:
@@ -117,6 +123,13 @@ ODD = [
     ox.Literal(""),
     ox.Literal("", language="en"),
     ox.Literal("=cmd|' /C calc'!A0"),
+    ox.Literal("+1", language="en"),
+    ox.Literal("@home"),
+    ox.Literal('\tstarts with a tab, "quoted", and, commas'),
+    ox.Literal("\rstarts with a carriage return"),
+    literal("-not a number", "integer"),
+    literal("-1_0", "long"),
+    literal("-5", "http://example.org/number"),
     literal("3", "integer"),
     literal("-0", "integer"),
     literal("007", "integer"),

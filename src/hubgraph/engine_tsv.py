@@ -3,8 +3,9 @@
 Making a pyoxigraph term of every cell and converting each in Python cost more than the engine
 took to write the whole SPARQL JSON document: the canned conditions query was 8-9 % dearer than
 its text over /sparql. So the engine writes the page as TSV (SPARQL 1.1 TSV, in Rust), and each
-distinct cell of it is turned into its JSON text once, with the values
-:func:`hubgraph.terms.plain_value` gives the terms.
+distinct cell of it is turned into its JSON text (or its CSV value) once, with the values
+:func:`hubgraph.terms.plain_value` gives the terms. (CSV gains less: Python's csv writer, the
+same in both paths, costs more than the terms did.)
 
 What this relies on in Oxigraph's TSV writer (``sparesults``; tests/test_engine_tsv.py compares
 the result with the term path on real queries and on odd literals): one solution per line, each
@@ -20,6 +21,8 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import csv
+import io
 import itertools
 import json
 import re
@@ -30,6 +33,7 @@ from typing import IO, cast
 
 import pyoxigraph as ox
 
+from hubgraph.safe_text import FORMULA_START, spreadsheet_cell
 from hubgraph.terms import BOOLEAN, FLOATS, INTEGERS, XSD, JsonValue, literal_value, plain_value
 
 TSV = ox.QueryResultsFormat.TSV
@@ -127,7 +131,7 @@ def cell_json(cell: str) -> str:
             return quoted
         return _DUMPS(unescape(quoted[1:-1]))
     if cell.startswith("<<("):
-        return _DUMPS(plain_value(triple_term(cell)))
+        return _DUMPS(plain_value(cell_term(cell)))
     if first == "<":
         return encode_basestring(cell[1:-1])  # type: ignore[no-any-return]
     if first == "_":
@@ -157,9 +161,60 @@ def unescape(text: str) -> str:
     )
 
 
-def triple_term(cell: str) -> ox.Triple:
-    """A ``<<( s p o )>>`` cell as the engine's triple (rare: the Turtle parser reads it, short
-    forms and escapes included, blank node labels kept)."""
+def cell_term(cell: str) -> ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple:
+    """A cell as the engine's term, for the rare cell that needs more than its text (a triple
+    term; a spreadsheet cell that starts like a formula): every TSV cell is a Turtle object,
+    short forms and escapes included, and the parser keeps blank node labels."""
     document = f"<urn:x:s> <urn:x:p> {cell} .".encode()
     (triple,) = ox.parse(document, ox.RdfFormat.TURTLE)
     return triple.object  # type: ignore[no-any-return]
+
+
+def csv_text(variables: Sequence[str], lines: Sequence[str], *, spreadsheet: bool = False) -> str:
+    """The page as CSV, what :func:`hubgraph.terms.csv_text` writes for the same solutions'
+    terms (``spreadsheet`` as there)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(variables)
+    rows = [line.split("\t") for line in lines] if variables else [[] for _ in lines]
+    if any(len(row) != len(variables) for row in rows):
+        raise ValueError("a TSV line of another width than the variables'")
+    cells = _SpreadsheetCells if spreadsheet else _CsvCells
+    text_of = cells({"": ""}).__getitem__
+    writer.writerows([map(text_of, row) for row in rows])
+    return out.getvalue()
+
+
+class _CsvCells(dict[str, str]):
+    """Each TSV cell's CSV text (its plain value as text), worked out once."""
+
+    def __missing__(self, cell: str) -> str:
+        text = self[cell] = str(cell_value(cell))
+        return text
+
+
+class _SpreadsheetCells(dict[str, str]):
+    """Each TSV cell's CSV text as a spreadsheet will not run it as a formula."""
+
+    def __missing__(self, cell: str) -> str:
+        text = str(cell_value(cell))
+        if text.startswith(FORMULA_START):  # rare: the term itself says if it is a number
+            text = spreadsheet_cell(cell_term(cell), text)
+        self[cell] = text
+        return text
+
+
+def cell_value(cell: str) -> JsonValue:
+    """One non-empty TSV cell's plain value (:func:`hubgraph.terms.plain_value`)."""
+    first = cell[0]
+    if first == '"':
+        end = cell.rindex('"')
+        lexical, suffix = unescape(cell[1:end]), cell[end + 1 :]
+        return literal_value(lexical, suffix[3:-1]) if suffix.startswith("^^<") else lexical
+    if cell.startswith("<<("):
+        return plain_value(cell_term(cell))
+    if first == "<":
+        return cell[1:-1]
+    if first == "_":
+        return cell
+    return bare_value(cell)

@@ -91,11 +91,18 @@ def render_rows(rows: Rows, render: str) -> Rows:
 
 def page_rows(result: Any, job: Job) -> Rows:
     """The page of ``result`` that ``job`` asks for (its offset and limit), rendered as it asks.
-    JSON records of solutions are made from the engine's TSV (see :mod:`hubgraph.engine_tsv`):
-    the same bytes as from the terms, without a term made for every cell."""
-    if job.render == "records" and isinstance(result, ox.QuerySolutions):
+    JSON records and CSV of solutions are made from the engine's TSV (see
+    :mod:`hubgraph.engine_tsv`): the same bytes as from the terms, without a term made for
+    every cell."""
+    if job.render and isinstance(result, ox.QuerySolutions):
         variables, lines, more = engine_tsv.solution_lines(result, job.offset, job.limit)
-        encoded = engine_tsv.records_json(variables, lines)
+        if job.render == "records":
+            encoded = engine_tsv.records_json(variables, lines)
+        elif job.render in {"csv", "csv-spreadsheet"}:
+            spreadsheet = job.render == "csv-spreadsheet"
+            encoded = engine_tsv.csv_text(variables, lines, spreadsheet=spreadsheet).encode()
+        else:
+            raise ValueError(f"unknown rendering {job.render!r}")
         return Rows(variables, [], more, encoded=encoded, count=len(lines))
     return render_rows(collect_rows(result, job.offset, job.limit), job.render)
 
