@@ -40,19 +40,24 @@ from hubgraph import errors
 from hubgraph.query.engine_errors import service_error
 from hubgraph.query.sealing import Sealing
 from hubgraph.store import GraphStore
-from hubgraph.worker import (  # Job, Rows and CHUNK_BYTES keep their old home too
+from hubgraph.worker import (  # Job, Rows, CHUNK_BYTES and the row helpers keep their old home
     CHUNK_BYTES as CHUNK_BYTES,
 )
 from hubgraph.worker import (
     Job,
     Rows,
     _Sink,
-    collect_rows,
     encode_job,
-    render_rows,
+    page_rows,
     run_job,
     serialize,
     worker_main,
+)
+from hubgraph.worker import (
+    collect_rows as collect_rows,
+)
+from hubgraph.worker import (
+    render_rows as render_rows,
 )
 
 if TYPE_CHECKING:
@@ -142,10 +147,7 @@ class InlineExecutor(ThreadedAsync):
     def rows(self, job: Job, timeout: float) -> Rows:
         with self._lock:
             try:
-                rows = collect_rows(
-                    run_job(self.store, self._forwarded(job)), job.offset, job.limit
-                )
-                return render_rows(rows, job.render)
+                return page_rows(run_job(self.store, self._forwarded(job)), job)
             except OSError as exc:
                 raise _failure(exc) from None
 

@@ -33,7 +33,7 @@ from hubgraph.executor import (
     Rows,
     ThreadedAsync,
     collect_rows,
-    render_rows,
+    page_rows,
     serialize,
 )
 from hubgraph.formats import GRAPH_FORMATS, RESULT_FORMATS
@@ -474,7 +474,7 @@ class RemoteExecutor(ThreadedAsync):
             prefixes=job.prefixes,
             timeout=timeout,
         )
-        return render_rows(collect_rows(result, job.offset, job.limit), job.render)
+        return page_rows(result, job)
 
     def close(self) -> None:
         self.store.close()

@@ -21,6 +21,7 @@ INTEGERS = {
     )
 }  # fmt: skip
 FLOATS = {XSD + "decimal", XSD + "double", XSD + "float"}
+BOOLEAN = XSD + "boolean"
 JsonValue = str | int | float | bool | None
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 Row = Sequence[Term | None]
@@ -36,18 +37,23 @@ def plain_value(term: Term | None) -> JsonValue:
     if isinstance(term, ox.BlankNode):
         return f"_:{term.value}"
     if isinstance(term, ox.Literal):
-        datatype = term.datatype.value
-        try:
-            if datatype in INTEGERS:
-                return int(term.value)
-            if datatype in FLOATS:
-                return float(term.value)
-        except ValueError:
-            return term.value
-        if datatype == XSD + "boolean":
-            return term.value in {"true", "1"}
-        return term.value
+        return literal_value(term.value, term.datatype.value)
     return str(term)
+
+
+def literal_value(lexical: str, datatype: str) -> JsonValue:
+    """A literal's plain value from its lexical form and datatype IRI (see :func:`plain_value`):
+    a numeric literal whose lexical form is not a number stays that text."""
+    try:
+        if datatype in INTEGERS:
+            return int(lexical)
+        if datatype in FLOATS:
+            return float(lexical)
+    except ValueError:
+        return lexical
+    if datatype == BOOLEAN:
+        return lexical in {"true", "1"}
+    return lexical
 
 
 def records(variables: Sequence[str], rows: Iterable[Row]) -> list[dict[str, JsonValue]]:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
-from hubgraph import errors
+from hubgraph import engine_tsv, errors
 from hubgraph.query.engine_errors import service_error
 from hubgraph.query.sealing import Sealing, seal_network
 from hubgraph.store import GraphStore, OxigraphStore, Term, rdf_format, results_format
@@ -87,6 +87,24 @@ def render_rows(rows: Rows, render: str) -> Rows:
     else:
         raise ValueError(f"unknown rendering {render!r}")
     return replace(rows, rows=[], encoded=encoded, count=len(rows.rows))
+
+
+def page_rows(result: Any, job: Job) -> Rows:
+    """The page of ``result`` that ``job`` asks for (its offset and limit), rendered as it asks.
+    JSON records and CSV of solutions are made from the engine's TSV (see
+    :mod:`hubgraph.engine_tsv`): the same bytes as from the terms, without a term made for
+    every cell."""
+    if job.render and isinstance(result, ox.QuerySolutions):
+        variables, lines, more = engine_tsv.solution_lines(result, job.offset, job.limit)
+        if job.render == "records":
+            encoded = engine_tsv.records_json(variables, lines)
+        elif job.render in {"csv", "csv-spreadsheet"}:
+            spreadsheet = job.render == "csv-spreadsheet"
+            encoded = engine_tsv.csv_text(variables, lines, spreadsheet=spreadsheet).encode()
+        else:
+            raise ValueError(f"unknown rendering {job.render!r}")
+        return Rows(variables, [], more, encoded=encoded, count=len(lines))
+    return render_rows(collect_rows(result, job.offset, job.limit), job.render)
 
 
 def encode_job(kind: str, job: Job, prefixes_sent: dict[str, str] | None) -> bytes:
@@ -220,8 +238,7 @@ def worker_main(conn: Connection, store_path: str, seal: bool) -> None:
             store.reopen_if_changed()
             result = run_job(store, job)
             if kind == "rows":
-                rows = collect_rows(result, job.offset, job.limit)
-                conn.send(("rows", render_rows(rows, job.render)))
+                conn.send(("rows", page_rows(result, job)))
             else:
                 sink = _Sink(conn.send)
                 serialize(result, job.output, sink)
