@@ -40,7 +40,7 @@ sys.path.insert(0, {str(Path(__file__).parent)!r})
 from hubgraph import store as store_module
 from test_load_crash import new_datasets, new_inputs
 path, target, size = sys.argv[1], int(sys.argv[3]), int(sys.argv[4])  # argv[2]: unused
-as_files = sys.argv[5:] == ["files"]
+as_files = sys.argv[5] if sys.argv[5:] else ""
 steps = []
 def crash_point(step):
     steps.append(step)
@@ -86,20 +86,32 @@ def new_datasets(size: int) -> list[ox.Store]:
     ]
 
 
-def new_inputs(size: int, as_files: bool) -> tuple[list[ox.Store], list[RdfFile]]:
-    """The same load, with the added graph as a file's bytes that the store bulk-loads as
-    they are (a large file whose parse the loader leaves to its checks): the store may then
-    hold no graph but those the datasets replace, so the kept graph is written again too."""
+def as_trig(dataset: ox.Store) -> bytes:
+    text = io.BytesIO()
+    dataset.dump(text, ox.RdfFormat.TRIG)
+    return text.getvalue()
+
+
+def new_inputs(size: int, as_files: str) -> tuple[list[ox.Store], list[RdfFile]]:
+    """The same load, with files' bytes that the store bulk-loads as they are: "known", the
+    second file with its graphs known (parsed already), cleared before the write; "files",
+    the added graph as a file whose graphs are not known (the loader leaves its parse to its
+    checks): the store may then hold no graph but those the load replaces, so the kept graph
+    is written again too."""
     first, second = new_datasets(size)
-    if not as_files:
+    if as_files == "known":
+        graphs = (RELOADED[1], ADDED)
+        file = RdfFile(
+            "second.trig", as_trig(second), ox.RdfFormat.TRIG, "file:///s.trig", None, graphs
+        )
+        return [first], [file]
+    if as_files != "files":
         return [first, second], []
     added, rest = ox.Store(), ox.Store()
     for quad in second:
         (added if quad.graph_name == ox.NamedNode(ADDED) else rest).add(quad)
-    text = io.BytesIO()
-    added.dump(text, ox.RdfFormat.TRIG)
     kept = dataset({KEPT: (size, "kept")})
-    file = RdfFile("added.trig", text.getvalue(), ox.RdfFormat.TRIG, "file:///added.trig")
+    file = RdfFile("added.trig", as_trig(added), ox.RdfFormat.TRIG, "file:///added.trig")
     return [kept, first, rest], [file]
 
 
@@ -163,11 +175,10 @@ def make_store(path: Path, size: int, *, legacy: bool) -> None:
 
 
 def run(
-    path: Path, *, limit: int, target: int, size: int, files: bool = False
+    path: Path, *, limit: int, target: int, size: int, files: str = ""
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-c", SCRIPT, str(path), str(limit), str(target), str(size)]
-        + (["files"] if files else []),
+        [sys.executable, "-c", SCRIPT, str(path), str(limit), str(target), str(size), files],
         capture_output=True,
         text=True,
         timeout=120,
@@ -211,13 +222,14 @@ def load_again(path: Path, size: int, new: View) -> None:
     # is for remote stores); a legacy store (no published versions yet) publishes one first;
     # a large file's bytes are bulk-loaded as they are, beside the parsed datasets.
     [
-        ("versioned", 100, False, False),
-        ("legacy, large limit", 10**9, True, False),
-        ("versioned, a file unparsed", 100, False, True),
+        ("versioned", 100, False, ""),
+        ("legacy, large limit", 10**9, True, ""),
+        ("versioned, a file parsed", 100, False, "known"),
+        ("versioned, a file unparsed", 100, False, "files"),
     ],
 )
 def test_a_load_killed_at_every_step_leaves_each_graph_old_or_new(
-    tmp_path: Path, kind: str, limit: int, legacy: bool, files: bool
+    tmp_path: Path, kind: str, limit: int, legacy: bool, files: str
 ) -> None:
     size = 300
     old, new = expected(size)
@@ -268,8 +280,8 @@ def test_recovery_killed_at_every_step_still_recovers(tmp_path: Path) -> None:
         load_again(path, size, new)
 
 
-@pytest.mark.parametrize("files", [False, True], ids=["datasets", "a file unparsed"])
-def test_sigkill_at_random_moments_of_a_bulk_load(tmp_path: Path, files: bool) -> None:
+@pytest.mark.parametrize("files", ["", "known", "files"], ids=["datasets", "a file", "unparsed"])
+def test_sigkill_at_random_moments_of_a_bulk_load(tmp_path: Path, files: str) -> None:
     """Killed from outside at seeded random moments, while fresh readers keep opening the
     store as newly started workers do: none sees a partial store, and nothing is lost."""
     size = 4_000
@@ -290,8 +302,7 @@ def test_sigkill_at_random_moments_of_a_bulk_load(tmp_path: Path, files: bool) -
         shutil.copytree(pristine, copy)
         path = copy / "store"
         process = subprocess.Popen(
-            [sys.executable, "-c", SCRIPT, str(path), "500", "0", str(size)]
-            + (["files"] if files else []),
+            [sys.executable, "-c", SCRIPT, str(path), "500", "0", str(size), files],
             stdout=subprocess.PIPE,
             text=True,
         )

@@ -2,9 +2,10 @@
 
 Into a new store, ``hubgraph load`` of large RDF files never parses them in the loading
 process: the child parses and checks them while the store writes the very same bytes, and
-the new version is published only on a clean verdict. Each case here is loaded that way and
-checked first in-process, each into a new store of its own: the same quads and report when
-the sources are good; the same error, and nothing loaded, when one is not.
+the new version is published only on a clean verdict (or, with ``PARSE_IN_CHILD`` off, it
+parses them itself and the store still bulk-loads their bytes). Each case here is loaded
+those ways and checked first in-process, each into a new store of its own: the same quads
+and report when the sources are good; the same error, and nothing loaded, when one is not.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from hubgraph.vocabulary import SOURCE
 
 Outcome = tuple[object, OxigraphStore]
 """What a load returned or raised, and the store it loaded into."""
-BothWays = Callable[[list[Path]], tuple[Outcome, Outcome]]
+Ways = Callable[[list[Path]], tuple[Outcome, Outcome, Outcome]]
 
 
 @pytest.fixture
@@ -36,11 +37,12 @@ def parsed_here() -> list[Path]:
 
 
 @pytest.fixture
-def both_ways(
+def each_way(
     settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parsed_here: list[Path]
-) -> BothWays:
-    """Load ``paths`` into a new store checked in-process, then into another parsed beside:
-    what each load returned or raised, and its store."""
+) -> Ways:
+    """Load ``paths`` into a new store checked in-process, into another parsed beside, and
+    into a third parsed here and written from its bytes: what each load returned or
+    raised, and its store."""
     parent = os.getpid()
     read_source = loader_module.read_source
 
@@ -52,35 +54,36 @@ def both_ways(
     monkeypatch.setattr(loader_module, "read_source", not_here)
     beside = False
 
-    def load(paths: list[Path]) -> tuple[Outcome, Outcome]:
+    def load(paths: list[Path]) -> tuple[Outcome, Outcome, Outcome]:
         nonlocal beside
         outcomes: list[Outcome] = []
-        for name, at in (("here", 1 << 62), ("beside", 0)):
+        for name, at in (("here", 1 << 62), ("beside", 0), ("bytes", 0)):
             beside = name == "beside"
             monkeypatch.setattr(loader_module, "CHECK_BESIDE_FROM", at)
             monkeypatch.setattr(loader_module, "PARSE_BESIDE_FROM", at)
+            monkeypatch.setattr(loader_module, "PARSE_IN_CHILD", name != "bytes")
             store = OxigraphStore(tmp_path / name / "store")
             try:
                 outcome: object = load_data(store, settings, paths)
             except LoadError as exc:
                 outcome = exc
             outcomes.append((outcome, store))
-        return outcomes[0], outcomes[1]
+        return outcomes[0], outcomes[1], outcomes[2]
 
     return load
 
 
 def test_good_files_load_the_same_parsed_beside(
-    settings: Settings, tmp_path: Path, both_ways: BothWays, parsed_here: list[Path]
+    settings: Settings, tmp_path: Path, each_way: Ways, parsed_here: list[Path]
 ) -> None:
     good = write_variant(tmp_path, article_text(settings).replace(ARTICLE, "gbnews-new"), "gbnews-new.trig")  # fmt: skip
-    (here, here_store), (beside, beside_store) = both_ways([settings.data_dir, good])
-    assert isinstance(here, LoadReport) and isinstance(beside, LoadReport)
-    assert beside.graphs == here.graphs and SOURCE + "gbnews-new" in beside.graphs
-    assert canonical(beside_store) == canonical(here_store)
-    reader = OxigraphStore(beside_store.path, read_only=True)
-    assert canonical(reader) == canonical(here_store)
-    assert beside_store.interrupted_load() == []
+    (here, here_store), *others = each_way([settings.data_dir, good])
+    assert isinstance(here, LoadReport) and SOURCE + "gbnews-new" in here.graphs
+    for report, store in others:
+        assert isinstance(report, LoadReport) and report.graphs == here.graphs
+        assert canonical(store) == canonical(here_store)
+        assert canonical(OxigraphStore(store.path, read_only=True)) == canonical(here_store)
+        assert store.interrupted_load() == []
     assert parsed_here == []
 
 
@@ -106,17 +109,18 @@ BAD = {
 def test_a_bad_file_parsed_beside_loads_nothing_and_says_what_a_load_here_says(
     settings: Settings,
     tmp_path: Path,
-    both_ways: BothWays,
+    each_way: Ways,
     parsed_here: list[Path],
     fault: str,
 ) -> None:
     bad = write_variant(tmp_path, BAD[fault](settings).replace(ARTICLE, "gbnews-new"), "gbnews-new.trig")  # fmt: skip
-    (here, _), (beside, beside_store) = both_ways([settings.data_dir, bad])
+    (here, _), *others = each_way([settings.data_dir, bad])
     assert isinstance(here, LoadError), here
-    assert type(beside) is type(here) and str(beside) == str(here)
-    assert getattr(beside, "problems", None) == getattr(here, "problems", None)
-    assert beside_store.graphs() == []
-    assert OxigraphStore(beside_store.path, read_only=True).graphs() == []
-    assert beside_store.interrupted_load() == []
+    for raised, store in others:
+        assert type(raised) is type(here) and str(raised) == str(here)
+        assert getattr(raised, "problems", None) == getattr(here, "problems", None)
+        assert store.graphs() == []
+        assert OxigraphStore(store.path, read_only=True).graphs() == []
+        assert store.interrupted_load() == []
     if fault == "a shape violated":  # the child's verdict says it all
         assert parsed_here == []

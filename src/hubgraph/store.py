@@ -127,14 +127,21 @@ class RdfFile:
     """An RDF file's bytes for the embedded store on disk to bulk-load as they are, parsed by
     the engine on its own threads: a large file that the loader checks in a child process
     while it is written (1e6 quads written from parsed datasets took longer than parsing and
-    writing the file). Its graphs are those the file names, which only a parse knows; with
-    ``to_graph`` (a triple format) it is that one graph."""
+    writing the file). Its graphs are those the file names: ``graphs`` when a parse found
+    them, or ``to_graph`` (a triple format), which are cleared before the write; otherwise
+    unknown until the caller's checks have parsed it."""
 
     name: str
     data: bytes
     format: ox.RdfFormat
     base_iri: str
     to_graph: ox.NamedNode | None = None
+    graphs: tuple[str, ...] | None = None
+
+    def known_graphs(self) -> list[str] | None:
+        if self.to_graph is not None:
+            return [self.to_graph.value]
+        return list(self.graphs) if self.graphs is not None else None
 
 
 def generation_file(path: Path) -> Path:
@@ -423,10 +430,10 @@ class OxigraphStore:
         files: Sequence[RdfFile] = (),
     ) -> None:
         """:meth:`GraphStore.replace_graphs`; on disk, ``files`` are bulk-loaded as they are
-        beside the ``datasets``. Their graphs are not known before the write, so it cannot
-        clear them: the working copy may hold no graph but those the datasets replace (and
-        ``to_graph`` ones), which a new store, or one holding only those, does; ``verify``
-        then says whether the files' graphs may stand."""
+        beside the ``datasets``. A file whose graphs are not known before the write cannot
+        have them cleared: the working copy may then hold no graph but those the load
+        replaces, which a new store, or one holding only those, does; ``verify`` then says
+        whether the file's graphs may stand."""
         if self.read_only:
             raise StoreReadOnly(f"the store at {self.location} is open read-only")
         graphs = [(d, g) for d in datasets for g in graph_names(d)]
@@ -437,15 +444,16 @@ class OxigraphStore:
                 verify()  # readers share the in-memory store: nothing is written before
             self._write(datasets, graphs)
             return
-        cleared = [g for _, g in graphs] + [f.to_graph.value for f in files if f.to_graph]
-        if files and not set(self.graphs()) <= set(cleared):
+        cleared = [g for _, g in graphs] + [g for f in files for g in f.known_graphs() or []]
+        unknown = [f.name for f in files if f.known_graphs() is None]
+        if unknown and not set(self.graphs()) <= set(cleared):
             raise ValueError("files whose graphs are not known may only go into a store "
                              "that holds no other graph than those this load replaces")  # fmt: skip
         journal = self._sibling(".loading")
         try:
             if published_version(self.path) is None:
                 self._publish()  # what the journal's recovery goes back to
-            entry = {"graphs": cleared, "files": [f.name for f in files if not f.to_graph]}
+            entry = {"graphs": cleared, "files": unknown}
             _write_atomically(journal, json.dumps(entry))
         except OSError as exc:
             raise self._refuse(exc) from None
