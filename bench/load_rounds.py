@@ -4,10 +4,10 @@
                                 [--triples 1e6] [--many 1000] [--one 20] [--raw] [--serial]
 
 ``--base`` is another tree's ``src`` folder, with its ``ontology`` and ``data`` beside it
-(``git archive main src ontology data | tar -x -C /tmp/load-base``): without them that tree's
-loads find no shapes, and validate nothing;
-each load runs in a fresh process with that folder or this tree's ``src`` first on its path, in
-alternating order round by round, so that the noise of a shared machine hits both alike.
+(``git archive main src ontology data | tar -x -C /tmp/load-base``; without them that tree's
+loads find no shapes and validate nothing). Each load runs in a fresh process with that
+folder or this tree's ``src`` first on its path, in alternating order round by round, so that
+the noise of a shared machine hits both alike.
 
 * ``big``: the synthetic data at ``--triples`` loaded into a new store, with the step split of
   bench/loads.py (parse, check, validate, write; at this size the checks run in a child beside
