@@ -3,9 +3,11 @@
     python bench/load_rounds.py --base /tmp/load-base/src [--rounds 3] [--phases big,many,one]
                                 [--triples 1e6] [--many 1000] [--one 20] [--raw] [--serial]
 
-``--base`` is another tree's ``src`` folder (``git archive main src | tar -x -C /tmp/load-base``);
-each load runs in a fresh process with that folder or this tree's ``src`` first on its path, in
-alternating order round by round, so that the noise of a shared machine hits both alike.
+``--base`` is another tree's ``src`` folder, with its ``ontology`` and ``data`` beside it
+(``git archive main src ontology data | tar -x -C /tmp/load-base``; without them that tree's
+loads find no shapes and validate nothing). Each load runs in a fresh process with that
+folder or this tree's ``src`` first on its path, in alternating order round by round, so that
+the noise of a shared machine hits both alike.
 
 * ``big``: the synthetic data at ``--triples`` loaded into a new store, with the step split of
   bench/loads.py (parse, check, validate, write; at this size the checks run in a child beside
@@ -88,6 +90,10 @@ def main() -> None:
     args = parser.parse_args()
     phases = set(args.phases.split(","))
     trees = {"old": args.base.resolve(), "new": (HERE.parent / "src").resolve()}
+    for tree in trees.values():
+        if not (tree.parent / "ontology" / "shapes.ttl").is_file():
+            # hubgraph would fall back to the working directory's ontology/: none, here.
+            parser.error(f"{tree.parent} has no ontology/shapes.ttl: it would validate nothing")
     shutil.rmtree(WORK, ignore_errors=True)
     WORK.mkdir(parents=True)
     logs = WORK / "logs"

@@ -9,6 +9,7 @@ exactly its old or its new quads, all of them from the same load.
 
 from __future__ import annotations
 
+import io
 import os
 import random
 import shutil
@@ -23,7 +24,7 @@ import pytest
 
 from hubgraph.config import Settings
 from hubgraph.runtime import prepare_store
-from hubgraph.store import OxigraphStore
+from hubgraph.store import OxigraphStore, RdfFile
 
 pytestmark = pytest.mark.slow
 
@@ -37,21 +38,22 @@ SCRIPT = f"""
 import os, sys
 sys.path.insert(0, {str(Path(__file__).parent)!r})
 from hubgraph import store as store_module
-from test_load_crash import new_datasets
+from test_load_crash import new_datasets, new_inputs
 path, target, size = sys.argv[1], int(sys.argv[3]), int(sys.argv[4])  # argv[2]: unused
+as_files = sys.argv[5] if sys.argv[5:] else ""
 steps = []
 def crash_point(step):
     steps.append(step)
     if len(steps) == target:
         os._exit({CRASHED})
 store_module.crash_point = crash_point
-datasets = new_datasets(size) if size else None  # made before the store is touched
+datasets, files = new_inputs(size, as_files) if size else (None, [])  # before the store
 store = store_module.OxigraphStore(path)
 if datasets:
     print("loading", flush=True)
     # With a verdict to wait for, as a large load's checks in their child process give one:
     # the crash points include the one between writing and publishing.
-    store.replace_graphs(datasets, verify=lambda: None)
+    store.replace_graphs(datasets, verify=lambda: None, files=files)
 store.close()
 print(" ".join(steps))
 """
@@ -82,6 +84,35 @@ def new_datasets(size: int) -> list[ox.Store]:
         dataset({RELOADED[0]: (size // 2, "new")}),
         dataset({RELOADED[1]: (size + 7, "new"), ADDED: (size // 3, "new")}),
     ]
+
+
+def as_trig(dataset: ox.Store) -> bytes:
+    text = io.BytesIO()
+    dataset.dump(text, ox.RdfFormat.TRIG)
+    return text.getvalue()
+
+
+def new_inputs(size: int, as_files: str) -> tuple[list[ox.Store], list[RdfFile]]:
+    """The same load, with files' bytes that the store bulk-loads as they are: "known", the
+    second file with its graphs known (parsed already), cleared before the write; "files",
+    the added graph as a file whose graphs are not known (the loader leaves its parse to its
+    checks): the store may then hold no graph but those the load replaces, so the kept graph
+    is written again too."""
+    first, second = new_datasets(size)
+    if as_files == "known":
+        graphs = (RELOADED[1], ADDED)
+        file = RdfFile(
+            "second.trig", as_trig(second), ox.RdfFormat.TRIG, "file:///s.trig", None, graphs
+        )
+        return [first], [file]
+    if as_files != "files":
+        return [first, second], []
+    added, rest = ox.Store(), ox.Store()
+    for quad in second:
+        (added if quad.graph_name == ox.NamedNode(ADDED) else rest).add(quad)
+    kept = dataset({KEPT: (size, "kept")})
+    file = RdfFile("added.trig", as_trig(added), ox.RdfFormat.TRIG, "file:///added.trig")
+    return [kept, first, rest], [file]
 
 
 View = dict[str, frozenset[str]]
@@ -143,9 +174,11 @@ def make_store(path: Path, size: int, *, legacy: bool) -> None:
     store.close()
 
 
-def run(path: Path, *, limit: int, target: int, size: int) -> subprocess.CompletedProcess[str]:
+def run(
+    path: Path, *, limit: int, target: int, size: int, files: str = ""
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-c", SCRIPT, str(path), str(limit), str(target), str(size)],
+        [sys.executable, "-c", SCRIPT, str(path), str(limit), str(target), str(size), files],
         capture_output=True,
         text=True,
         timeout=120,
@@ -184,13 +217,19 @@ def load_again(path: Path, size: int, new: View) -> None:
 
 
 @pytest.mark.parametrize(
-    ("kind", "limit", "legacy"),
+    ("kind", "limit", "legacy", "files"),
     # Every load on disk is a bulk load behind the journal, whatever its size (a size limit
-    # is for remote stores); a legacy store (no published versions yet) publishes one first.
-    [("versioned", 100, False), ("legacy, large limit", 10**9, True)],
+    # is for remote stores); a legacy store (no published versions yet) publishes one first;
+    # a large file's bytes are bulk-loaded as they are, beside the parsed datasets.
+    [
+        ("versioned", 100, False, ""),
+        ("legacy, large limit", 10**9, True, ""),
+        ("versioned, a file parsed", 100, False, "known"),
+        ("versioned, a file unparsed", 100, False, "files"),
+    ],
 )
 def test_a_load_killed_at_every_step_leaves_each_graph_old_or_new(
-    tmp_path: Path, kind: str, limit: int, legacy: bool
+    tmp_path: Path, kind: str, limit: int, legacy: bool, files: str
 ) -> None:
     size = 300
     old, new = expected(size)
@@ -202,7 +241,7 @@ def test_a_load_killed_at_every_step_leaves_each_graph_old_or_new(
         shutil.copytree(pristine, tmp_path / name, symlinks=True)
         return tmp_path / name / "store"
 
-    clean = run(fresh("clean"), limit=limit, target=0, size=size)
+    clean = run(fresh("clean"), limit=limit, target=0, size=size, files=files)
     assert clean.returncode == 0, clean.stderr
     steps = clean.stdout.split()[1:]
     assert "journal-written" in steps and "published" in steps
@@ -210,7 +249,7 @@ def test_a_load_killed_at_every_step_leaves_each_graph_old_or_new(
     outcomes = []
     for k, step in enumerate(steps, start=1):
         path = fresh(f"crash-{k}")
-        crashed = run(path, limit=limit, target=k, size=size)
+        crashed = run(path, limit=limit, target=k, size=size, files=files)
         assert crashed.returncode == CRASHED, (step, crashed.stderr)
         outcomes.append((step, check_after_crash(path, old, new)))
         if k == len(steps) // 2:
@@ -241,7 +280,8 @@ def test_recovery_killed_at_every_step_still_recovers(tmp_path: Path) -> None:
         load_again(path, size, new)
 
 
-def test_sigkill_at_random_moments_of_a_bulk_load(tmp_path: Path) -> None:
+@pytest.mark.parametrize("files", ["", "known", "files"], ids=["datasets", "a file", "unparsed"])
+def test_sigkill_at_random_moments_of_a_bulk_load(tmp_path: Path, files: str) -> None:
     """Killed from outside at seeded random moments, while fresh readers keep opening the
     store as newly started workers do: none sees a partial store, and nothing is lost."""
     size = 4_000
@@ -253,7 +293,7 @@ def test_sigkill_at_random_moments_of_a_bulk_load(tmp_path: Path) -> None:
     started = time.monotonic()
     clean_copy = tmp_path / "clean"
     shutil.copytree(pristine, clean_copy)
-    clean = run(clean_copy / "store", limit=500, target=0, size=size)
+    clean = run(clean_copy / "store", limit=500, target=0, size=size, files=files)
     assert clean.returncode == 0, clean.stderr
     duration = time.monotonic() - started
     seen = []
@@ -262,7 +302,7 @@ def test_sigkill_at_random_moments_of_a_bulk_load(tmp_path: Path) -> None:
         shutil.copytree(pristine, copy)
         path = copy / "store"
         process = subprocess.Popen(
-            [sys.executable, "-c", SCRIPT, str(path), "500", "0", str(size)],
+            [sys.executable, "-c", SCRIPT, str(path), "500", "0", str(size), files],
             stdout=subprocess.PIPE,
             text=True,
         )

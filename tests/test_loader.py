@@ -62,12 +62,16 @@ def disk_store(settings: Settings) -> OxigraphStore:
     return store
 
 
-@pytest.fixture(params=["checked-first", "checked-beside-the-write"])
+@pytest.fixture(params=["checked-first", "checked-beside-the-write", "parsed-beside-the-write"])
 def check_mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Large loads check their sources in a child process while the store is written
-    (hubgraph.beside); these tests run both ways, with the same outcome."""
-    if request.param == "checked-beside-the-write":
+    (hubgraph.beside), and leave the parse of large RDF files to it when the store may take
+    them unparsed (tests/test_loader_beside.py; into a store that already holds other graphs
+    they are parsed first after all); these tests run every way, with the same outcome."""
+    if request.param != "checked-first":
         monkeypatch.setattr(loader_module, "CHECK_BESIDE_FROM", 0)
+    if request.param == "parsed-beside-the-write":
+        monkeypatch.setattr(loader_module, "PARSE_BESIDE_FROM", 0)
     return str(request.param)
 
 

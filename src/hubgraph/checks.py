@@ -315,10 +315,10 @@ def overlapping_subjects(sources: Iterable[tuple[Path, set[str]]]) -> list[Probl
     first: dict[str, Path] = {}
     found = []
     for path, subjects in sources:
-        for subject in sorted(subjects):
-            if owner_of(subject) is None and not _owned_kind(subject):
-                continue
-            if subject in first and first[subject] != path:
+        # Only a subject some source before described can be at fault: asking each subject
+        # whether it is an owned kind cost 0.15 s of CPU at 1e6 quads (127,000 subjects).
+        for subject in sorted(subjects & first.keys()):
+            if first[subject] != path and (owner_of(subject) is not None or _owned_kind(subject)):
                 found.append(
                     Problem(
                         str(path),
@@ -328,8 +328,8 @@ def overlapping_subjects(sources: Iterable[tuple[Path, set[str]]]) -> list[Probl
                         "belongs to one source (give this one an IRI of its own)",
                     )
                 )
-            else:
-                first.setdefault(subject, path)
+        for subject in subjects:
+            first.setdefault(subject, path)
     return found
 
 

@@ -17,6 +17,7 @@ import os
 import shutil
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Protocol
 
@@ -119,6 +120,28 @@ def replacement_update(graphs: Sequence[tuple[ox.Store, str]]) -> str:
             f"INSERT {{ GRAPH <{graph}> {{\n{body.getvalue().decode()}}} }} WHERE {{}}"
         )
     return " ;\n".join(parts)
+
+
+@dataclass(frozen=True)
+class RdfFile:
+    """An RDF file's bytes for the embedded store on disk to bulk-load as they are, parsed by
+    the engine on its own threads: a large file that the loader checks in a child process
+    while it is written (1e6 quads written from parsed datasets took longer than parsing and
+    writing the file). Its graphs are those the file names: ``graphs`` when a parse found
+    them, or ``to_graph`` (a triple format), which are cleared before the write; otherwise
+    unknown until the caller's checks have parsed it."""
+
+    name: str
+    data: bytes
+    format: ox.RdfFormat
+    base_iri: str
+    to_graph: ox.NamedNode | None = None
+    graphs: tuple[str, ...] | None = None
+
+    def known_graphs(self) -> list[str] | None:
+        if self.to_graph is not None:
+            return [self.to_graph.value]
+        return list(self.graphs) if self.graphs is not None else None
 
 
 def generation_file(path: Path) -> Path:
@@ -229,6 +252,12 @@ def _copy_store(source: Path, target: Path) -> None:
     _fsync_dir(target)
 
 
+def _journal_graphs(entry: dict[str, list[str]]) -> list[str]:
+    """The graphs a journal names; a file whose graphs were not known when it was written
+    stands for its graphs (none of which was in the store before that load)."""
+    return [*entry["graphs"], *(f"the graphs of {name}" for name in entry.get("files", []))]
+
+
 class OxigraphStore:
     """The embedded Oxigraph store: on disk at ``path``, or in memory when ``path`` is None.
 
@@ -330,7 +359,7 @@ class OxigraphStore:
                 shutil.rmtree(self._sibling(".restore"), ignore_errors=True)
                 return
             try:
-                graphs = list(json.loads(journal.read_text())["graphs"])
+                graphs = _journal_graphs(json.loads(journal.read_text()))
             except (ValueError, KeyError, TypeError):
                 # A journal of a version before published versions: its graphs may be partial,
                 # but there is nothing older to go back to, and deleting them would lose more.
@@ -394,26 +423,43 @@ class OxigraphStore:
 
     # -- loads -------------------------------------------------------------------------------
     def replace_graphs(
-        self, datasets: Sequence[ox.Store], *, verify: Callable[[], None] | None = None
+        self,
+        datasets: Sequence[ox.Store],
+        *,
+        verify: Callable[[], None] | None = None,
+        files: Sequence[RdfFile] = (),
     ) -> None:
+        """:meth:`GraphStore.replace_graphs`; on disk, ``files`` are bulk-loaded as they are
+        beside the ``datasets``. A file whose graphs are not known before the write cannot
+        have them cleared: the working copy may then hold no graph but those the load
+        replaces, which a new store, or one holding only those, does; ``verify`` then says
+        whether the file's graphs may stand."""
         if self.read_only:
             raise StoreReadOnly(f"the store at {self.location} is open read-only")
         graphs = [(d, g) for d in datasets for g in graph_names(d)]
         if self.path is None:
+            if files:
+                raise ValueError("an in-memory store takes datasets only")
             if verify is not None:
                 verify()  # readers share the in-memory store: nothing is written before
             self._write(datasets, graphs)
             return
+        cleared = [g for _, g in graphs] + [g for f in files for g in f.known_graphs() or []]
+        unknown = [f.name for f in files if f.known_graphs() is None]
+        if unknown and not set(self.graphs()) <= set(cleared):
+            raise ValueError("files whose graphs are not known may only go into a store "
+                             "that holds no other graph than those this load replaces")  # fmt: skip
         journal = self._sibling(".loading")
         try:
             if published_version(self.path) is None:
                 self._publish()  # what the journal's recovery goes back to
-            _write_atomically(journal, json.dumps({"graphs": [g for _, g in graphs]}))
+            entry = {"graphs": cleared, "files": unknown}
+            _write_atomically(journal, json.dumps(entry))
         except OSError as exc:
             raise self._refuse(exc) from None
         crash_point("journal-written")
         try:
-            self._write(datasets, graphs)
+            self._write(datasets, graphs, cleared, files)
             self._store.flush()
             crash_point("written")
             if verify is not None:
@@ -430,7 +476,13 @@ class OxigraphStore:
         journal.unlink()
         crash_point("journal-removed")
 
-    def _write(self, datasets: Sequence[ox.Store], graphs: list[tuple[ox.Store, str]]) -> None:
+    def _write(
+        self,
+        datasets: Sequence[ox.Store],
+        graphs: list[tuple[ox.Store, str]],
+        cleared: Sequence[str] = (),
+        files: Sequence[RdfFile] = (),
+    ) -> None:
         if self.path is None:
             # In memory there is no journal to undo a half-done write, and readers share the
             # store: one SPARQL update is one transaction, so they see the old graphs or the new.
@@ -440,13 +492,17 @@ class OxigraphStore:
         # journal: the working copy need not be written in one transaction, and a bulk load
         # is the fastest write at every size measured (bench/loads.py: a transaction of 100k
         # quads took 9 times as long).
-        for _, g in graphs:
+        for g in cleared:
             if self._store.contains_named_graph(ox.NamedNode(g)):
                 self._store.clear_graph(ox.NamedNode(g))
         crash_point("cleared")
         # Straight from the parsed datasets, without a detour through text, and in one bulk
         # load for every source at once.
         self._store.bulk_extend(itertools.chain.from_iterable(datasets))
+        for f in files:
+            self._store.bulk_load(
+                input=f.data, format=f.format, base_iri=f.base_iri, to_graph=f.to_graph
+            )
         crash_point("extended")
 
     def _roll_back(self) -> None:
@@ -473,7 +529,7 @@ class OxigraphStore:
             return []
         text = journal.read_text()
         try:
-            return list(json.loads(text)["graphs"])
+            return _journal_graphs(json.loads(text))
         except (ValueError, KeyError, TypeError):
             return text.split()
 
