@@ -72,6 +72,7 @@ def check_mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) 
         monkeypatch.setattr(loader_module, "CHECK_BESIDE_FROM", 0)
     if request.param == "parsed-beside-the-write":
         monkeypatch.setattr(loader_module, "PARSE_BESIDE_FROM", 0)
+        monkeypatch.setattr(loader_module, "FILE_BESIDE_FROM", 0)
     return str(request.param)
 
 

@@ -61,6 +61,7 @@ def each_way(
             beside = name == "beside"
             monkeypatch.setattr(loader_module, "CHECK_BESIDE_FROM", at)
             monkeypatch.setattr(loader_module, "PARSE_BESIDE_FROM", at)
+            monkeypatch.setattr(loader_module, "FILE_BESIDE_FROM", at)
             monkeypatch.setattr(loader_module, "PARSE_IN_CHILD", name != "bytes")
             store = OxigraphStore(tmp_path / name / "store")
             try:
@@ -124,3 +125,44 @@ def test_a_bad_file_parsed_beside_loads_nothing_and_says_what_a_load_here_says(
         assert store.interrupted_load() == []
     if fault == "a shape violated":  # the child's verdict says it all
         assert parsed_here == []
+
+
+def test_only_large_files_are_left_unparsed_the_small_ones_parsed_here_and_written_at_once(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each bulk load of a file's bytes costs the engine some milliseconds of its own, so
+    among many files only the large ones are written from their bytes (and parsed in the
+    child); the small ones are parsed here and written together, with the same outcome."""
+    text = article_text(settings)
+    small = write_variant(tmp_path, text.replace(ARTICLE, "gbnews-small"), "gbnews-small.trig")
+    # A comment makes the file large without adding a quad.
+    padded = text.replace(ARTICLE, "gbnews-large") + "\n# " + "x" * 200_000 + "\n"
+    large = write_variant(tmp_path, padded, "gbnews-large.trig")
+    paths = [settings.data_dir, small, large]
+    reference = OxigraphStore(tmp_path / "reference" / "store")
+    expected = load_data(reference, settings, paths)
+
+    parent, parsed_here, bulk_loaded = os.getpid(), [], []
+    read_source, replace_graphs = loader_module.read_source, OxigraphStore.replace_graphs
+
+    def reading(path: Path, *args: object, **kwargs: object) -> object:
+        if os.getpid() == parent:
+            parsed_here.append(path.name)
+        return read_source(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    def writing(self: OxigraphStore, *args: object, **kwargs: object) -> object:
+        bulk_loaded.extend(Path(f.name).name for f in kwargs.get("files", ()))  # type: ignore[attr-defined]
+        return replace_graphs(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(loader_module, "read_source", reading)
+    monkeypatch.setattr(OxigraphStore, "replace_graphs", writing)
+    monkeypatch.setattr(loader_module, "CHECK_BESIDE_FROM", 0)
+    monkeypatch.setattr(loader_module, "PARSE_BESIDE_FROM", 0)
+    monkeypatch.setattr(loader_module, "FILE_BESIDE_FROM", 100_000)
+    store = OxigraphStore(tmp_path / "beside" / "store")
+    report = load_data(store, settings, paths)
+
+    assert isinstance(report, LoadReport) and report.graphs == expected.graphs
+    assert canonical(store) == canonical(reference)
+    assert bulk_loaded == ["gbnews-large.trig"]
+    assert "gbnews-small.trig" in parsed_here and "gbnews-large.trig" not in parsed_here

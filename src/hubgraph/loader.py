@@ -661,6 +661,11 @@ process while it writes them (below, the fork costs more than it saves)."""
 PARSE_BESIDE_FROM = 3_000_000
 """Bytes of RDF files from which a load into a new store on disk leaves their parse to that
 child too, and bulk-loads the files as they are (about 50,000 quads of TriG)."""
+FILE_BESIDE_FROM = 1_000_000
+"""Bytes of one RDF file from which it is among those files: each bulk load costs some 13 ms
+of its own, so a thousand small files bulk-loaded one by one took four times as long as
+parsing them here and writing them in one bulk load (bench/loads.py's many small sources);
+from about 1 MB a file is cheaper to write from its bytes."""
 
 
 PARSE_IN_CHILD = True
@@ -693,17 +698,19 @@ def _checks_beside_the_write(
 def _deferrable(
     store: GraphStore, paths: Sequence[Path], only_under: str | None
 ) -> frozenset[Path]:
-    """The RDF files whose parse may be left to the checks' child (:class:`Pending`): all of
-    them, when they are large together. Whether the store allows it is known once the other
-    sources are read (see :func:`_only_these_graphs`); if not, they are parsed then."""
+    """The RDF files whose parse may be left to the checks' child (:class:`Pending`): the
+    large ones, when the files are large together. Whether the store allows it is known once
+    the other sources are read (see :func:`_only_these_graphs`); if not, they are parsed
+    then."""
     if not _beside_possible(store, only_under):
         return frozenset()
-    rdf = [f for f in source_files(paths) if f.suffix in FORMATS_BY_SUFFIX]
     try:
-        size = sum(f.stat().st_size for f in rdf)
+        sizes = {f: f.stat().st_size for f in source_files(paths) if f.suffix in FORMATS_BY_SUFFIX}
     except OSError:
         return frozenset()
-    return frozenset(rdf) if size >= PARSE_BESIDE_FROM else frozenset()
+    if sum(sizes.values()) < PARSE_BESIDE_FROM:
+        return frozenset()
+    return frozenset(f for f, size in sizes.items() if size >= FILE_BESIDE_FROM)
 
 
 def _only_these_graphs(store: GraphStore, sources: list[Source]) -> bool:
